@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { EmailSchema, IdSchema, NewPasswordSchema, RoleSchema, TimestampSchema } from './common.js';
+
+/** A six-digit TOTP code, or a recovery code like `ABCDE-FGHIJ`. */
+export const MfaCodeSchema = z
+  .string()
+  .trim()
+  .min(6)
+  .max(32)
+  .regex(/^[0-9A-Za-z-]+$/, 'A code is 6 digits or a recovery code');
+
+export const LoginSchema = z.strictObject({
+  email: EmailSchema,
+  password: z.string().min(1).max(256),
+});
+export type Login = z.infer<typeof LoginSchema>;
+
+/** Access and refresh tokens handed out by login, MFA verification and refresh. */
+export const TokensSchema = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  tokenType: z.literal('Bearer'),
+  expiresIn: z.number().int().describe('Seconds until the access token expires'),
+});
+export type Tokens = z.infer<typeof TokensSchema>;
+
+/** Login answers either tokens, or a request for the second factor. */
+export const LoginReplySchema = z.union([
+  TokensSchema.extend({ mfaRequired: z.literal(false) }),
+  z.object({ mfaRequired: z.literal(true), mfaToken: z.string() }),
+]);
+export type LoginReply = z.infer<typeof LoginReplySchema>;
+
+export const MfaVerifySchema = z.strictObject({ mfaToken: z.string().min(1).max(4096), code: MfaCodeSchema });
+export type MfaVerify = z.infer<typeof MfaVerifySchema>;
+
+export const MfaSetupReplySchema = z.object({
+  secret: z.string().describe('Base32 TOTP secret'),
+  otpauthUri: z.string().describe('otpauth:// URI to show as a QR code'),
+});
+export type MfaSetupReply = z.infer<typeof MfaSetupReplySchema>;
+
+export const MfaCodeBodySchema = z.strictObject({ code: MfaCodeSchema });
+export type MfaCodeBody = z.infer<typeof MfaCodeBodySchema>;
+
+export const MfaEnableReplySchema = z.object({
+  recoveryCodes: z.array(z.string()).length(10).describe('Shown once; each works once'),
+});
+export type MfaEnableReply = z.infer<typeof MfaEnableReplySchema>;
+
+export const RefreshSchema = z.strictObject({ refreshToken: z.string().min(1).max(512) });
+export type Refresh = z.infer<typeof RefreshSchema>;
+
+export const LogoutSchema = z.strictObject({ refreshToken: z.string().min(1).max(512).optional() });
+export type Logout = z.infer<typeof LogoutSchema>;
+
+export const PasswordChangeSchema = z.strictObject({
+  currentPassword: z.string().min(1).max(256),
+  newPassword: NewPasswordSchema,
+});
+export type PasswordChange = z.infer<typeof PasswordChangeSchema>;
+
+/** One org the caller belongs to, with the caller's role in it. */
+export const MyOrgSchema = z.object({
+  id: IdSchema,
+  name: z.string(),
+  slug: z.string(),
+  role: RoleSchema,
+});
+export type MyOrg = z.infer<typeof MyOrgSchema>;
+
+/** Who the caller is: a user (through a token) or an API key. */
+export const MeSchema = z.object({
+  kind: z.enum(['user', 'api_key']),
+  user: z
+    .object({
+      id: IdSchema,
+      email: z.string(),
+      name: z.string(),
+      mfaEnabled: z.boolean(),
+      createdAt: TimestampSchema,
+      lastLoginAt: TimestampSchema.nullable(),
+    })
+    .nullable(),
+  apiKey: z.object({ id: IdSchema, name: z.string(), prefix: z.string() }).nullable(),
+  org: MyOrgSchema.describe('The org this request acts in'),
+  orgs: z.array(MyOrgSchema),
+});
+export type Me = z.infer<typeof MeSchema>;

@@ -1,0 +1,139 @@
+import { mkdirSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import type { ServerConfig } from './config.js';
+import { createKysely } from './db/connect.js';
+import { migrateToLatest } from './db/migrate.js';
+import { DatabaseHandle } from './db/transactions.js';
+import { type Clock, systemClock } from './platform/clock.js';
+import { loadMasterKey } from './platform/crypto/master-key.js';
+import { SecretBox } from './platform/crypto/secret-box.js';
+import { registerAuditHook } from './platform/http/audit-hook.js';
+import { registerAuthentication } from './platform/http/authentication.js';
+import { registerErrorHandling } from './platform/http/error-handler.js';
+import { registerMetrics } from './platform/http/metrics.js';
+import { registerOpenApi } from './platform/http/openapi.js';
+import { newId } from './platform/ids.js';
+import { ApiKeysRepo } from './modules/api-keys/api-keys.repo.js';
+import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.js';
+import { ApiKeysService } from './modules/api-keys/api-keys.service.js';
+import { AuditRepo } from './modules/audit/audit.repo.js';
+import { auditRoutes } from './modules/audit/audit.routes.js';
+import { AuditService } from './modules/audit/audit.service.js';
+import { AccessTokens } from './modules/auth/access-tokens.js';
+import { AuthRepo } from './modules/auth/auth.repo.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
+import { AuthService } from './modules/auth/auth.service.js';
+import { LoginThrottle } from './modules/auth/login-throttle.js';
+import { healthRoutes } from './modules/health/health.routes.js';
+import { OrgsRepo } from './modules/orgs/orgs.repo.js';
+import { orgsRoutes } from './modules/orgs/orgs.routes.js';
+import { OrgsService } from './modules/orgs/orgs.service.js';
+import { UsersRepo } from './modules/users/users.repo.js';
+import { usersRoutes } from './modules/users/users.routes.js';
+import { UsersService } from './modules/users/users.service.js';
+
+export interface AppOptions {
+  clock?: Clock;
+  /** false silences request logs (tests); otherwise pino at config.logLevel. */
+  logger?: boolean;
+}
+
+/** Every service, built once; the CLI's `up` and the tests reach them through this. */
+export interface Services {
+  orgs: OrgsService;
+  users: UsersService;
+  auth: AuthService;
+  apiKeys: ApiKeysService;
+  audit: AuditService;
+}
+
+export interface App {
+  http: FastifyInstance;
+  services: Services;
+  database: DatabaseHandle;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: opens the database, applies migrations, builds each
+ * dependency once and wires modules together. Nothing else constructs services.
+ */
+export async function buildApp(config: ServerConfig, options: AppOptions = {}): Promise<App> {
+  const clock = options.clock ?? systemClock;
+  mkdirSync(config.dataDir, { recursive: true });
+  const masterKey = loadMasterKey({ fromEnvironment: config.masterKey, keyFile: config.masterKeyFile });
+  const secretBox = new SecretBox(masterKey);
+
+  const database = new DatabaseHandle(createKysely(config.databaseUrl));
+  try {
+    await migrateToLatest(database.root);
+  } catch (error) {
+    await database.destroy();
+    throw error;
+  }
+  const transaction = database.transaction;
+
+  const orgs = new OrgsService({ repo: new OrgsRepo(database), transaction, clock });
+  const users = new UsersService({ repo: new UsersRepo(database), orgs, transaction, clock });
+  const auth = new AuthService({
+    repo: new AuthRepo(database),
+    users,
+    orgs,
+    tokens: new AccessTokens(masterKey, () => clock.now()),
+    throttle: new LoginThrottle(clock),
+    secretBox,
+    transaction,
+    clock,
+  });
+  const apiKeys = new ApiKeysService({ repo: new ApiKeysRepo(database), clock });
+  const audit = new AuditService({ repo: new AuditRepo(database), clock });
+  const services: Services = { orgs, users, auth, apiKeys, audit };
+
+  const http = Fastify({
+    logger: options.logger === false ? false : { level: config.logLevel },
+    bodyLimit: config.bodyLimit,
+    genReqId: () => newId(),
+    requestIdHeader: false,
+    trustProxy: false,
+  }).withTypeProvider<ZodTypeProvider>();
+  http.setValidatorCompiler(validatorCompiler);
+  http.setSerializerCompiler(serializerCompiler);
+  http.addHook('onSend', async (request, response, payload) => {
+    response.header('X-Request-Id', request.id);
+    return payload;
+  });
+
+  registerErrorHandling(http);
+  registerAuthentication(http, {
+    authenticateAccessToken: (token) => auth.authenticateAccessToken(token),
+    authenticateApiKey: (key) => apiKeys.authenticate(key),
+    resolveOrg: (identity, requested) => orgs.resolveContext(identity, requested),
+  });
+  registerAuditHook(http, (entry) => audit.record(entry));
+  registerMetrics(http);
+  await registerOpenApi(http, config.publicUrl);
+
+  await http.register(healthRoutes, { checkDatabase: async () => void (await sql`select 1`.execute(database.root)) });
+  await http.register(
+    async (api) => {
+      await api.register(authRoutes, { auth });
+      await api.register(orgsRoutes, { orgs });
+      await api.register(usersRoutes, { users });
+      await api.register(apiKeysRoutes, { apiKeys });
+      await api.register(auditRoutes, { audit });
+    },
+    { prefix: '/api/v1' },
+  );
+
+  return {
+    http,
+    services,
+    database,
+    async close() {
+      await http.close();
+      await database.destroy();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Everything the server reads from its environment (DESIGN.md §7); CLI flags of the same names override it. */
+export interface ServerConfig {
+  dataDir: string;
+  httpHost: string;
+  httpPort: number;
+  grpcPort: number;
+  publicUrl: string;
+  databaseUrl: string;
+  redisUrl: string | undefined;
+  masterKey: string | undefined;
+  masterKeyFile: string;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  logLevel: string;
+  /** Largest request body accepted, in bytes. */
+  bodyLimit: number;
+}
+
+/** What a caller (the CLI, a test) may set explicitly; anything unset falls back to the environment. */
+export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'masterKeyFile'>>;
+
+const PortSchema = z.coerce.number().int().min(0).max(65535);
+
+const EnvironmentSchema = z.object({
+  INFRAPILOT_DATA_DIR: z.string().min(1).optional(),
+  INFRAPILOT_HTTP_HOST: z.string().min(1).optional(),
+  INFRAPILOT_HTTP_PORT: PortSchema.optional(),
+  INFRAPILOT_GRPC_PORT: PortSchema.optional(),
+  INFRAPILOT_PUBLIC_URL: z.url().optional(),
+  DATABASE_URL: z.string().min(1).optional(),
+  REDIS_URL: z.string().min(1).optional(),
+  INFRAPILOT_MASTER_KEY: z.string().min(1).optional(),
+  INFRAPILOT_ADMIN_EMAIL: z.email().optional(),
+  INFRAPILOT_ADMIN_PASSWORD: z.string().min(12, 'INFRAPILOT_ADMIN_PASSWORD must be at least 12 characters').optional(),
+  INFRAPILOT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+});
+
+/** Builds the configuration: explicit overrides, then the environment, then the defaults. */
+export function loadConfig(
+  overrides: ServerConfigOverrides = {},
+  environment: NodeJS.ProcessEnv = process.env,
+  defaults: { httpHost: string } = { httpHost: '0.0.0.0' },
+): ServerConfig {
+  const parsed = EnvironmentSchema.safeParse(
+    Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value !== '')),
+  );
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const env = parsed.data;
+  const dataDir = resolve(overrides.dataDir ?? env.INFRAPILOT_DATA_DIR ?? './data');
+  const httpPort = overrides.httpPort ?? env.INFRAPILOT_HTTP_PORT ?? 8080;
+  return {
+    dataDir,
+    httpHost: overrides.httpHost ?? env.INFRAPILOT_HTTP_HOST ?? defaults.httpHost,
+    httpPort,
+    grpcPort: overrides.grpcPort ?? env.INFRAPILOT_GRPC_PORT ?? 8443,
+    publicUrl: overrides.publicUrl ?? env.INFRAPILOT_PUBLIC_URL ?? `http://localhost:${httpPort}`,
+    databaseUrl: overrides.databaseUrl ?? env.DATABASE_URL ?? `sqlite:${join(dataDir, 'infrapilot.db')}`,
+    redisUrl: overrides.redisUrl ?? env.REDIS_URL,
+    masterKey: overrides.masterKey ?? env.INFRAPILOT_MASTER_KEY,
+    masterKeyFile: join(dataDir, 'master.key'),
+    adminEmail: overrides.adminEmail ?? env.INFRAPILOT_ADMIN_EMAIL,
+    adminPassword: overrides.adminPassword ?? env.INFRAPILOT_ADMIN_PASSWORD,
+    logLevel: overrides.logLevel ?? env.INFRAPILOT_LOG_LEVEL ?? 'info',
+    bodyLimit: overrides.bodyLimit ?? 1024 * 1024,
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * Table types for Kysely. Column types are chosen to behave the same on SQLite and
+ * PostgreSQL: ids are UUIDv7 text, timestamps are ISO-8601 UTC text (sortable),
+ * booleans are 0/1 integers, JSON is text.
+ */
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  slug: string;
+  created_at: string;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  /** AES-GCM sealed TOTP secret once MFA is enabled. */
+  mfa_secret: string | null;
+  /** Sealed secret from setup, waiting for its first valid code. */
+  mfa_pending_secret: string | null;
+  mfa_enabled: number;
+  /** Last TOTP time step accepted, so a code cannot be replayed. */
+  mfa_last_step: number | null;
+  disabled_at: string | null;
+  created_at: string;
+  last_login_at: string | null;
+  password_changed_at: string;
+}
+
+export interface MembershipsTable {
+  id: string;
+  org_id: string;
+  user_id: string;
+  role: string;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  created_at: string;
+  last_used_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+  ip_address: string | null;
+  user_agent: string | null;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  session_id: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  rotated_at: string | null;
+}
+
+export interface MfaRecoveryCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  used_at: string | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  org_id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  role: string;
+  created_by: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface AuditLogsTable {
+  id: string;
+  org_id: string | null;
+  user_id: string | null;
+  api_key_id: string | null;
+  agent_id: string | null;
+  actor_label: string | null;
+  action: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  ip_address: string | null;
+  user_agent: string | null;
+  request_body: string | null;
+  response_status: number;
+  created_at: string;
+}
+
+export interface AgentsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  hostname: string | null;
+  fingerprint: string | null;
+  status: string;
+  version: string | null;
+  last_seen_at: string | null;
+  created_at: string;
+}
+
+export interface EnrollmentTokensTable {
+  id: string;
+  org_id: string;
+  agent_id: string | null;
+  token_hash: string;
+  created_by: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
+  api_keys: ApiKeysTable;
+  audit_logs: AuditLogsTable;
+  agents: AgentsTable;
+  enrollment_tokens: EnrollmentTokensTable;
+}

@@ -1,0 +1,92 @@
+import type { ErrorCode, ErrorDetail } from '@infrapilot/protocol';
+
+/**
+ * The one error hierarchy of the server. Services throw these; the HTTP error
+ * handler (platform/http/error-handler.ts) is the only place they become replies.
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: ErrorDetail[] | undefined;
+
+  constructor(code: ErrorCode, status: number, message: string, options: { details?: ErrorDetail[]; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+    this.details = options.details;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, details?: ErrorDetail[]) {
+    super('validation_failed', 400, message, details ? { details } : {});
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor(message = 'Authentication required', code: 'unauthenticated' | 'invalid_credentials' | 'mfa_invalid_code' = 'unauthenticated') {
+    super(code, 401, message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'Your role does not allow this') {
+    super('forbidden', 403, message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(resource: string, message = `${resource} not found`) {
+    super('not_found', 404, message);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, code: 'conflict' | 'last_super_admin' = 'conflict') {
+    super(code, 409, message);
+  }
+}
+
+export class UnprocessableError extends AppError {
+  constructor(message: string) {
+    super('unprocessable', 422, message);
+  }
+}
+
+export class RateLimitedError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number, message = 'Too many attempts; try again later') {
+    super('rate_limited', 429, `${message} (retry after ${retryAfterSeconds}s)`);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export class AgentError extends AppError {}
+
+export class AgentOfflineError extends AgentError {
+  constructor(agentName: string) {
+    super('agent_offline', 503, `Agent ${agentName} is offline`);
+  }
+}
+
+export class AgentTimeoutError extends AgentError {
+  constructor(agentName: string, seconds: number) {
+    super('agent_timeout', 504, `Agent ${agentName} did not answer within ${seconds}s`);
+  }
+}
+
+export class CapabilityFailedError extends AgentError {
+  readonly log: unknown;
+  constructor(message: string, log: unknown) {
+    super('capability_failed', 502, message);
+    this.log = log;
+  }
+}
+
+/** An unexpected failure; its message is logged, never sent to the client. */
+export class InternalError extends AppError {
+  constructor(message: string, cause?: unknown) {
+    super('internal_error', 500, message, { cause });
+  }
+}

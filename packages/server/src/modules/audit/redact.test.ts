@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { REDACTED, redactSecrets } from './redact.js';
+
+describe('redactSecrets', () => {
+  it('hides passwords, tokens, secrets, keys and codes at any depth but keeps the rest', () => {
+    const body = {
+      email: 'ada@example.com',
+      password: 'hunter2hunter2',
+      newPassword: 'x',
+      nested: { refreshToken: 'r', clientSecret: 's', apiKey: 'k', list: [{ code: '123456' }] },
+      role: 'viewer',
+    };
+    expect(redactSecrets(body)).toEqual({
+      email: 'ada@example.com',
+      password: REDACTED,
+      newPassword: REDACTED,
+      nested: { refreshToken: REDACTED, clientSecret: REDACTED, apiKey: REDACTED, list: [{ code: REDACTED }] },
+      role: 'viewer',
+    });
+  });
+});

@@ -1,0 +1,98 @@
+import {
+  LoginReplySchema,
+  LoginSchema,
+  LogoutSchema,
+  MeSchema,
+  MfaCodeBodySchema,
+  MfaEnableReplySchema,
+  MfaSetupReplySchema,
+  MfaVerifySchema,
+  OkSchema,
+  PasswordChangeSchema,
+  RefreshSchema,
+  TokensSchema,
+} from '@infrapilot/protocol';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { clientInfoOf, identityOf } from '../../platform/http/client-info.js';
+import { replies } from '../../platform/http/route-schemas.js';
+import type { AuthService } from './auth.service.js';
+
+/** /auth: sign-in, MFA, tokens, own password. */
+export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (app, { auth }) => {
+  const tags = ['auth'];
+
+  app.post('/auth/login', {
+    config: { access: 'public', audit: { action: 'auth.login', resourceType: 'user' } },
+    schema: { tags, security: [], summary: 'Sign in with e-mail and password', body: LoginSchema, response: replies({ 200: LoginReplySchema }) },
+    handler: async (request) => {
+      request.auditFacts.actorLabel = request.body.email;
+      const { reply, userId } = await auth.login(request.body, clientInfoOf(request));
+      if (userId) Object.assign(request.auditFacts, { userId, resourceId: userId });
+      return reply;
+    },
+  });
+
+  app.post('/auth/mfa/verify', {
+    config: { access: 'public', audit: { action: 'auth.mfa_verify', resourceType: 'user' } },
+    schema: { tags, security: [], summary: 'Finish a sign-in with a TOTP or recovery code', body: MfaVerifySchema, response: replies({ 200: TokensSchema }) },
+    handler: async (request) => {
+      const { tokens, userId } = await auth.verifyMfa(request.body.mfaToken, request.body.code, clientInfoOf(request));
+      Object.assign(request.auditFacts, { userId, resourceId: userId });
+      return tokens;
+    },
+  });
+
+  app.post('/auth/refresh', {
+    config: { access: 'public', audit: { action: 'auth.refresh', resourceType: 'session' } },
+    schema: { tags, security: [], summary: 'Exchange a refresh token for new tokens (each works once)', body: RefreshSchema, response: replies({ 200: TokensSchema }) },
+    handler: async (request) => auth.refresh(request.body.refreshToken),
+  });
+
+  app.post('/auth/logout', {
+    config: { access: 'authenticated', audit: { action: 'auth.logout', resourceType: 'session' } },
+    schema: { tags, summary: 'End the current session', body: LogoutSchema.optional(), response: replies({ 200: OkSchema }) },
+    handler: async (request) => {
+      await auth.logout(identityOf(request), request.body?.refreshToken);
+      return { ok: true as const };
+    },
+  });
+
+  app.get('/auth/me', {
+    config: { access: 'authenticated' },
+    schema: { tags, summary: 'Who am I, and in which org does this request act', response: replies({ 200: MeSchema }) },
+    handler: async (request) => auth.me(identityOf(request), request.org),
+  });
+
+  app.post('/auth/mfa/setup', {
+    config: { access: 'authenticated', audit: { action: 'auth.mfa_setup', resourceType: 'user' } },
+    schema: { tags, summary: 'Start MFA enrolment: a new TOTP secret, not active until confirmed', response: replies({ 200: MfaSetupReplySchema }) },
+    handler: async (request) => auth.setupMfa(identityOf(request)),
+  });
+
+  app.post('/auth/mfa/enable', {
+    config: { access: 'authenticated', audit: { action: 'auth.mfa_enable', resourceType: 'user' } },
+    schema: { tags, summary: 'Confirm MFA with a first valid code; returns 10 recovery codes once', body: MfaCodeBodySchema, response: replies({ 200: MfaEnableReplySchema }) },
+    handler: async (request) => auth.enableMfa(identityOf(request), request.body.code),
+  });
+
+  app.post('/auth/mfa/disable', {
+    config: { access: 'authenticated', audit: { action: 'auth.mfa_disable', resourceType: 'user' } },
+    schema: { tags, summary: 'Turn MFA off; needs a valid TOTP or recovery code', body: MfaCodeBodySchema, response: replies({ 200: OkSchema }) },
+    handler: async (request) => {
+      await auth.disableMfa(identityOf(request), request.body.code);
+      return { ok: true as const };
+    },
+  });
+
+  app.post('/auth/password', {
+    config: { access: 'authenticated', audit: { action: 'auth.password_change', resourceType: 'user' } },
+    schema: {
+      tags,
+      summary: 'Change your own password; signs out your other sessions',
+      body: PasswordChangeSchema,
+      response: replies({ 200: z.object({ ok: z.literal(true), revokedSessions: z.number().int() }) }),
+    },
+    handler: async (request) => ({ ok: true as const, ...(await auth.changePassword(identityOf(request), request.body)) }),
+  });
+};

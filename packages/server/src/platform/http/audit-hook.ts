@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import type { AuditRecord } from '../../modules/audit/audit.service.js';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Writes one audit row for every mutating request that reached a route, allowed or
+ * not, before the reply leaves: when the caller sees the answer, the row exists.
+ */
+export function registerAuditHook(app: FastifyInstance, record: (entry: AuditRecord) => Promise<void>): void {
+  app.addHook('onSend', async (request, response, payload) => {
+    const audit = request.routeOptions.config?.audit;
+    if (!audit || !MUTATING.has(request.method)) return payload;
+    const identity = request.identity;
+    const facts = request.auditFacts ?? {};
+    const params = request.params as Record<string, unknown> | undefined;
+    const resourceIdFromPath = params && typeof params.id === 'string' ? params.id : params && typeof params.userId === 'string' ? params.userId : undefined;
+    try {
+      await record({
+        orgId: facts.orgId ?? request.org?.id ?? (identity?.kind === 'api_key' ? identity.orgId : null),
+        userId: facts.userId ?? (identity?.kind === 'user' ? identity.userId : null),
+        apiKeyId: identity?.kind === 'api_key' ? identity.apiKeyId : null,
+        actorLabel: facts.actorLabel ?? (identity?.kind === 'user' ? identity.email : identity?.kind === 'api_key' ? `api key ${identity.name}` : null),
+        action: audit.action,
+        resourceType: audit.resourceType ?? null,
+        resourceId: facts.resourceId ?? resourceIdFromPath ?? null,
+        ipAddress: request.ip,
+        userAgent: request.headers['user-agent'] ?? null,
+        requestBody: request.body,
+        responseStatus: response.statusCode,
+      });
+    } catch (error) {
+      request.log.error({ err: error }, 'could not write the audit row');
+    }
+    return payload;
+  });
+}

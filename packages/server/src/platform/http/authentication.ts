@@ -1,0 +1,55 @@
+import { roleAllows } from '@infrapilot/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../errors.js';
+import type { Identity, OrgContext } from './request-context.js';
+
+export const ORG_HEADER = 'x-infrapilot-org';
+
+/** What the guard needs from the auth, API key and org services. */
+export interface AuthenticationDeps {
+  authenticateAccessToken(token: string): Promise<Identity | null>;
+  authenticateApiKey(key: string): Promise<Identity | null>;
+  resolveOrg(identity: Identity, requested: string | undefined): Promise<OrgContext | null>;
+}
+
+function bearerOf(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) throw new UnauthenticatedError('Send credentials as "Authorization: Bearer <token or API key>"');
+  return match[1]!;
+}
+
+/**
+ * The one guard every route passes: who is calling (access token or API key), which
+ * org the request acts in, and whether the caller's role there grants the route's
+ * permission (the matrix in @infrapilot/protocol). Runs before the body is parsed,
+ * so an unauthenticated caller learns nothing from validation errors.
+ */
+export function registerAuthentication(app: FastifyInstance, deps: AuthenticationDeps): void {
+  app.decorateRequest('identity', null);
+  app.decorateRequest('org', null);
+  app.decorateRequest('auditFacts', null as never);
+
+  app.addHook('onRequest', async (request) => {
+    request.auditFacts = {};
+    const access = request.routeOptions.config.access;
+    if (access === undefined || access === 'public') return;
+
+    const credential = bearerOf(request);
+    if (!credential) throw new UnauthenticatedError();
+    const identity = credential.startsWith('ipk_')
+      ? await deps.authenticateApiKey(credential)
+      : await deps.authenticateAccessToken(credential);
+    if (!identity) throw new UnauthenticatedError('Invalid, expired or revoked credentials');
+    request.identity = identity;
+
+    const requested = request.headers[ORG_HEADER];
+    request.org = await deps.resolveOrg(identity, Array.isArray(requested) ? requested[0] : requested);
+    if (access === 'authenticated') return;
+    if (!request.org) throw new NotFoundError('Organization', 'You are not a member of any organization');
+    if (!roleAllows(request.org.role, access)) {
+      throw new ForbiddenError(`Your role (${request.org.role}) does not allow ${access}`);
+    }
+  });
+}
