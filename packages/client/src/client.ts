@@ -1,0 +1,246 @@
+import type {
+  ApiKey,
+  ApiKeyCreated,
+  ApiKeyCreateSchema,
+  AuditEntry,
+  AuditQuerySchema,
+  ErrorReply,
+  LoginReply,
+  LoginSchema,
+  Me,
+  MemberAddSchema,
+  MfaEnableReply,
+  MfaSetupReply,
+  MyOrg,
+  Ok,
+  Org,
+  OrgCreateSchema,
+  OrgUpdateSchema,
+  Page,
+  PasswordChangeSchema,
+  Role,
+  Tokens,
+  User,
+  UserCreated,
+  UserCreateSchema,
+} from '@infrapilot/protocol';
+import type { z } from 'zod';
+import { ApiError } from './api-error.js';
+
+/** Header naming the org a request acts in (id or slug). */
+export const ORG_HEADER = 'X-InfraPilot-Org';
+
+export interface StoredTokens {
+  accessToken: string;
+  refreshToken: string;
+}
+
+export interface ClientOptions {
+  /** The server's URL, e.g. http://localhost:8080 (without /api/v1). */
+  baseUrl: string;
+  /** An access token and refresh token from a previous sign-in. */
+  tokens?: StoredTokens | undefined;
+  /** An API key (ipk_...) instead of tokens. */
+  apiKey?: string | undefined;
+  /** The org to act in (id or slug); the server's default is your first org. */
+  org?: string | undefined;
+  /** Told whenever the client obtains new tokens (login, refresh), so callers can persist them. */
+  onTokens?: ((tokens: StoredTokens | null) => void) | undefined;
+  fetch?: typeof fetch;
+  userAgent?: string;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+interface RequestOptions {
+  body?: unknown;
+  query?: Query | undefined;
+  /** Send credentials (default true). */
+  authenticated?: boolean;
+}
+
+/** Typed client of the InfraPilot REST API, shared by the CLI, the web app and the tests. */
+export class InfraPilotClient {
+  readonly baseUrl: string;
+  private tokens: StoredTokens | null;
+  private readonly apiKey: string | undefined;
+  private org: string | undefined;
+  private readonly options: ClientOptions;
+  private refreshing: Promise<boolean> | null = null;
+
+  constructor(options: ClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.tokens = options.tokens ?? null;
+    this.apiKey = options.apiKey;
+    this.org = options.org;
+    this.options = options;
+  }
+
+  /** The tokens currently held, if signed in with a password. */
+  get currentTokens(): StoredTokens | null {
+    return this.tokens;
+  }
+
+  /** Acts in another org from now on (id or slug). */
+  useOrg(org: string | undefined): void {
+    this.org = org;
+  }
+
+  /** Sends one request; on 401 with a refresh token it refreshes once and retries. */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const authenticated = options.authenticated ?? true;
+    let response = await this.send(method, path, options, authenticated);
+    if (response.status === 401 && authenticated && !this.apiKey && this.tokens && (await this.refreshOnce())) {
+      response = await this.send(method, path, options, authenticated);
+    }
+    return this.parse<T>(response);
+  }
+
+  private async send(method: string, path: string, options: RequestOptions, authenticated: boolean): Promise<Response> {
+    const url = new URL(`${this.baseUrl}${path}`);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
+    }
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.options.userAgent) headers['user-agent'] = this.options.userAgent;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (authenticated) {
+      const credential = this.apiKey ?? this.tokens?.accessToken;
+      if (credential) headers.authorization = `Bearer ${credential}`;
+      if (this.org) headers[ORG_HEADER] = this.org;
+    }
+    try {
+      return await (this.options.fetch ?? fetch)(url, {
+        method,
+        headers,
+        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      });
+    } catch (error) {
+      throw new ApiError(0, 'network_error', `Cannot reach ${this.baseUrl}: ${(error as Error).cause ?? (error as Error).message}`);
+    }
+  }
+
+  private async parse<T>(response: Response): Promise<T> {
+    const text = await response.text();
+    let body: unknown = undefined;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+    }
+    if (response.ok) return body as T;
+    const error = (body as ErrorReply | undefined)?.error;
+    const retryAfter = response.headers.get('retry-after');
+    throw new ApiError(
+      response.status,
+      error?.code ?? `http_${response.status}`,
+      error?.message ?? (typeof body === 'string' && body ? body : response.statusText),
+      error?.details ?? [],
+      error?.requestId,
+      retryAfter ? Number(retryAfter) : undefined,
+    );
+  }
+
+  private refreshOnce(): Promise<boolean> {
+    this.refreshing ??= this.auth
+      .refresh()
+      .then(() => true)
+      .catch(() => {
+        this.setTokens(null);
+        return false;
+      })
+      .finally(() => {
+        this.refreshing = null;
+      });
+    return this.refreshing;
+  }
+
+  private setTokens(tokens: StoredTokens | null): void {
+    this.tokens = tokens;
+    this.options.onTokens?.(tokens);
+  }
+
+  /** /auth: sign-in, MFA and session tokens. */
+  readonly auth = {
+    /** Signs in; keeps the tokens unless a second factor is required. */
+    login: async (input: z.input<typeof LoginSchema>): Promise<LoginReply> => {
+      const reply = await this.request<LoginReply>('POST', '/api/v1/auth/login', { body: input, authenticated: false });
+      if (!reply.mfaRequired) this.setTokens({ accessToken: reply.accessToken, refreshToken: reply.refreshToken });
+      return reply;
+    },
+    /** Finishes a sign-in with a TOTP or recovery code; keeps the tokens. */
+    verifyMfa: async (input: { mfaToken: string; code: string }): Promise<Tokens> => {
+      const tokens = await this.request<Tokens>('POST', '/api/v1/auth/mfa/verify', { body: input, authenticated: false });
+      this.setTokens({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken });
+      return tokens;
+    },
+    /** Rotates the refresh token held (or the one given) and keeps the new tokens. */
+    refresh: async (refreshToken?: string): Promise<Tokens> => {
+      const token = refreshToken ?? this.tokens?.refreshToken;
+      if (!token) throw new ApiError(401, 'unauthenticated', 'Not signed in');
+      const tokens = await this.request<Tokens>('POST', '/api/v1/auth/refresh', { body: { refreshToken: token }, authenticated: false });
+      this.setTokens({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken });
+      return tokens;
+    },
+    logout: async (): Promise<Ok> => {
+      const reply = await this.request<Ok>('POST', '/api/v1/auth/logout', {
+        body: this.tokens ? { refreshToken: this.tokens.refreshToken } : {},
+      });
+      this.setTokens(null);
+      return reply;
+    },
+    me: () => this.request<Me>('GET', '/api/v1/auth/me'),
+    setupMfa: () => this.request<MfaSetupReply>('POST', '/api/v1/auth/mfa/setup'),
+    enableMfa: (code: string) => this.request<MfaEnableReply>('POST', '/api/v1/auth/mfa/enable', { body: { code } }),
+    disableMfa: (code: string) => this.request<Ok>('POST', '/api/v1/auth/mfa/disable', { body: { code } }),
+    changePassword: (input: z.input<typeof PasswordChangeSchema>) =>
+      this.request<{ ok: true; revokedSessions: number }>('POST', '/api/v1/auth/password', { body: input }),
+  };
+
+  /** /orgs: the organizations you belong to. */
+  readonly orgs = {
+    list: () => this.request<Page<MyOrg>>('GET', '/api/v1/orgs'),
+    create: (input: z.input<typeof OrgCreateSchema>) => this.request<Org>('POST', '/api/v1/orgs', { body: input }),
+    current: () => this.request<Org>('GET', '/api/v1/orgs/current'),
+    updateCurrent: (input: z.input<typeof OrgUpdateSchema>) => this.request<Org>('PATCH', '/api/v1/orgs/current', { body: input }),
+  };
+
+  /** /users: people of the current org. */
+  readonly users = {
+    list: (page: { limit?: number; cursor?: string } = {}) => this.request<Page<User>>('GET', '/api/v1/users', { query: page }),
+    get: (id: string) => this.request<User>('GET', `/api/v1/users/${encodeURIComponent(id)}`),
+    create: (input: z.input<typeof UserCreateSchema>) => this.request<UserCreated>('POST', '/api/v1/users', { body: input }),
+    disable: (id: string) => this.request<User>('POST', `/api/v1/users/${encodeURIComponent(id)}/disable`),
+    enable: (id: string) => this.request<User>('POST', `/api/v1/users/${encodeURIComponent(id)}/enable`),
+  };
+
+  /** /members: who belongs to the current org, with which role. */
+  readonly members = {
+    list: (page: { limit?: number; cursor?: string } = {}) => this.request<Page<User>>('GET', '/api/v1/members', { query: page }),
+    add: (input: z.input<typeof MemberAddSchema>) => this.request<User>('POST', '/api/v1/members', { body: input }),
+    updateRole: (userId: string, role: Role) =>
+      this.request<User>('PATCH', `/api/v1/members/${encodeURIComponent(userId)}`, { body: { role } }),
+    remove: (userId: string) => this.request<Ok>('DELETE', `/api/v1/members/${encodeURIComponent(userId)}`),
+  };
+
+  /** /api-keys: keys acting in the current org with one role. */
+  readonly apiKeys = {
+    list: (page: { limit?: number; cursor?: string } = {}) => this.request<Page<ApiKey>>('GET', '/api/v1/api-keys', { query: page }),
+    create: (input: z.input<typeof ApiKeyCreateSchema>) => this.request<ApiKeyCreated>('POST', '/api/v1/api-keys', { body: input }),
+    revoke: (id: string) => this.request<ApiKey>('DELETE', `/api/v1/api-keys/${encodeURIComponent(id)}`),
+  };
+
+  /** /audit: the org's audit log, newest first. */
+  readonly audit = {
+    list: (query: Partial<z.input<typeof AuditQuerySchema>> = {}) =>
+      this.request<Page<AuditEntry>>('GET', '/api/v1/audit', { query: query as Query }),
+  };
+
+  /** Liveness and readiness. */
+  readonly health = {
+    healthz: () => this.request<{ status: 'ok' }>('GET', '/healthz', { authenticated: false }),
+    readyz: () => this.request<{ status: 'ready' }>('GET', '/readyz', { authenticated: false }),
+  };
+}

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InfraPilotClient } from '@infrapilot/client';
+import { type App, buildApp } from '../app.js';
+import { bootstrapFirstAdmin } from '../bootstrap-admin.js';
+import { loadConfig } from '../config.js';
+import type { Dialect } from '../db/connect.js';
+import { FakeClock } from './fake-clock.js';
+import { createTestDatabase, type TestDatabase } from './test-databases.js';
+
+export const ADMIN_EMAIL = 'admin@example.com';
+export const ADMIN_PASSWORD = 'correct horse battery staple';
+
+export interface TestServer {
+  app: App;
+  clock: FakeClock;
+  baseUrl: string;
+  dataDir: string;
+  databaseUrl: string;
+  masterKey: string;
+  /** A client signed in as the first super_admin of the "default" org. */
+  admin: InfraPilotClient;
+  /** A client with no credentials. */
+  anonymous(): InfraPilotClient;
+  /** Signs in and returns a client for that person. */
+  signIn(email: string, password: string): Promise<InfraPilotClient>;
+  /** Stops the HTTP server and closes the database, keeping both on disk. */
+  stop(): Promise<void>;
+  /** Stops and deletes everything. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * A real server on a loopback port, on a fresh database of the dialect, with the first
+ * admin created. Pass `reuse` to start again on the same data (restart tests).
+ */
+export async function startTestServer(
+  dialect: Dialect,
+  reuse?: { database: TestDatabase; dataDir: string; masterKey: string; clock?: FakeClock },
+): Promise<TestServer & { database: TestDatabase }> {
+  const database = reuse?.database ?? (await createTestDatabase(dialect));
+  const dataDir = reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'infrapilot-data-'));
+  const masterKey = reuse?.masterKey ?? randomBytes(32).toString('base64');
+  const clock = reuse?.clock ?? new FakeClock();
+  const config = loadConfig({ dataDir, databaseUrl: database.url, masterKey, httpHost: '127.0.0.1', httpPort: 0, logLevel: 'silent' }, {});
+  const app = await buildApp(config, { clock, logger: false });
+  await bootstrapFirstAdmin({
+    users: app.services.users,
+    orgs: app.services.orgs,
+    transaction: app.database.transaction,
+    dataDir,
+    adminEmail: ADMIN_EMAIL,
+    adminPassword: ADMIN_PASSWORD,
+  });
+  await app.http.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.http.server.address();
+  if (!address || typeof address === 'string') throw new Error('server did not bind a TCP port');
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+
+  const signIn = async (email: string, password: string) => {
+    const client = new InfraPilotClient({ baseUrl });
+    const reply = await client.auth.login({ email, password });
+    if (reply.mfaRequired) throw new Error(`${email} has MFA on; sign in step by step`);
+    return client;
+  };
+  const admin = await signIn(ADMIN_EMAIL, ADMIN_PASSWORD);
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await app.close();
+  };
+  return {
+    app,
+    clock,
+    baseUrl,
+    dataDir,
+    databaseUrl: database.url,
+    masterKey,
+    database,
+    admin,
+    anonymous: () => new InfraPilotClient({ baseUrl }),
+    signIn,
+    stop,
+    async destroy() {
+      await stop();
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
