@@ -14,6 +14,7 @@ import { registerAuthentication } from './platform/http/authentication.js';
 import { registerErrorHandling } from './platform/http/error-handler.js';
 import { registerMetrics } from './platform/http/metrics.js';
 import { registerOpenApi } from './platform/http/openapi.js';
+import type { RouteAccess, RouteAudit } from './platform/http/request-context.js';
 import { newId } from './platform/ids.js';
 import { ApiKeysRepo } from './modules/api-keys/api-keys.repo.js';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.js';
@@ -49,8 +50,17 @@ export interface Services {
   audit: AuditService;
 }
 
+/** One registered route and what it declares; the RBAC test walks these. */
+export interface RouteInfo {
+  method: string;
+  url: string;
+  access: RouteAccess | undefined;
+  audit: RouteAudit | undefined;
+}
+
 export interface App {
   http: FastifyInstance;
+  routes: RouteInfo[];
   services: Services;
   database: DatabaseHandle;
   close(): Promise<void>;
@@ -105,6 +115,14 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
     return payload;
   });
 
+  const routes: RouteInfo[] = [];
+  http.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      routes.push({ method, url: route.url, access: route.config?.access, audit: route.config?.audit });
+    }
+  });
+
   registerErrorHandling(http);
   registerAuthentication(http, {
     authenticateAccessToken: (token) => auth.authenticateAccessToken(token),
@@ -129,6 +147,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
 
   return {
     http,
+    routes,
     services,
     database,
     async close() {

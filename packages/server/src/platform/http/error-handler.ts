@@ -33,7 +33,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
       const location = error.validationContext ?? 'body';
       const details = error.validation.map((issue) => {
         const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
-        const keys = (issue.params as { issue?: { keys?: string[] } }).issue?.keys;
+        // An unknown field is reported on its parent object; name the field itself.
+        const keys = (issue.params as { keys?: string[] }).keys;
         const field = keys?.length ? `${path ? `${path}.` : ''}${keys.join(',')}` : path;
         return { path: field ? `${location}.${field}` : location, message: issue.message };
       });

@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto';
+import { ApiError, type InfraPilotClient } from '@infrapilot/client';
+import { type Permission, type Role, ROLES, roleAllows } from '@infrapilot/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totp } from '../../modules/auth/totp.js';
+import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
+import { startTestServer, type TestServer } from '../../test-helpers/test-server.js';
+
+/** A request the route would accept from a caller allowed to make it. */
+interface SampleRequest {
+  params?: Record<string, string>;
+  body?: unknown;
+  query?: Record<string, string>;
+}
+
+interface World {
+  server: TestServer;
+  /** People of the "default" org, one per role. */
+  credentials: Record<Role, { email: string; password: string }>;
+  /** Resources of an org none of them belongs to. */
+  foreign: { orgId: string; orgSlug: string; userId: string; apiKeyId: string };
+}
+
+interface RouteCase {
+  /** What an allowed caller gets; 2xx unless stated. */
+  expectAllowed?: number;
+  /** Prepares a fresh request, so one role's call cannot spoil another's. */
+  sample(world: World, caller: InfraPilotClient, role: Role): Promise<SampleRequest>;
+  /** Undoes what an allowed call changed that later calls rely on. */
+  cleanup?(world: World, caller: InfraPilotClient, role: Role): Promise<void>;
+  /** Path parameters naming the foreign org's resource, for routes that address one. */
+  foreignParams?(world: World): Record<string, string>;
+}
+
+const PASSWORD = 'a password long enough';
+let sequence = 0;
+let enrolledSecret = '';
+const freshEmail = () => `person-${Date.now()}-${sequence++}@example.com`;
+
+async function freshMember(world: World, role: Role = 'viewer'): Promise<string> {
+  const created = await world.server.admin.users.create({ email: freshEmail(), password: PASSWORD, role });
+  return created.user.id;
+}
+
+/** Every /api/v1 route, with how to call it. A new route fails the coverage test until it is added here. */
+const ROUTES: Record<string, RouteCase> = {
+  'POST /api/v1/auth/login': { sample: async (world) => ({ body: world.credentials.viewer }) },
+  'POST /api/v1/auth/mfa/verify': {
+    expectAllowed: 401, // public: reached the service, which refused the made-up token
+    sample: async () => ({ body: { mfaToken: 'not-a-token', code: '123456' } }),
+  },
+  'POST /api/v1/auth/refresh': {
+    sample: async (_world, caller) => ({ body: { refreshToken: caller.currentTokens!.refreshToken } }),
+  },
+  'POST /api/v1/auth/logout': { sample: async () => ({ body: {} }) },
+  'GET /api/v1/auth/me': { sample: async () => ({}) },
+  'POST /api/v1/auth/mfa/setup': { sample: async () => ({}) },
+  'POST /api/v1/auth/mfa/enable': {
+    sample: async (world, caller) => {
+      const { secret } = await caller.auth.setupMfa();
+      enrolledSecret = secret;
+      return { body: { code: totp.codeAt(secret, world.server.clock.now()) } };
+    },
+    cleanup: async (world, caller) => {
+      world.server.clock.advance(30_000);
+      await caller.auth.disableMfa(totp.codeAt(enrolledSecret, world.server.clock.now()));
+    },
+  },
+  'POST /api/v1/auth/mfa/disable': {
+    sample: async (world, caller) => {
+      const { secret } = await caller.auth.setupMfa();
+      await caller.auth.enableMfa(totp.codeAt(secret, world.server.clock.now()));
+      world.server.clock.advance(30_000); // the enabling code's step cannot be replayed
+      return { body: { code: totp.codeAt(secret, world.server.clock.now()) } };
+    },
+  },
+  'POST /api/v1/auth/password': {
+    sample: async (_world, _caller, role) => ({ body: { currentPassword: PASSWORD, newPassword: `${PASSWORD} ${role}` } }),
+    cleanup: async (_world, caller, role) => {
+      await caller.auth.changePassword({ currentPassword: `${PASSWORD} ${role}`, newPassword: PASSWORD });
+    },
+  },
+  'GET /api/v1/orgs': { sample: async () => ({}) },
+  'POST /api/v1/orgs': { sample: async () => ({ body: { name: `Lab ${sequence++}` } }) },
+  'GET /api/v1/orgs/current': { sample: async () => ({}) },
+  'PATCH /api/v1/orgs/current': { sample: async () => ({ body: { name: 'Default' } }) },
+  'GET /api/v1/users': { sample: async () => ({}) },
+  'GET /api/v1/members': { sample: async () => ({}) },
+  'POST /api/v1/users': { sample: async () => ({ body: { email: freshEmail(), role: 'viewer' } }) },
+  'GET /api/v1/users/:id': {
+    sample: async (world) => ({ params: { id: await freshMember(world) } }),
+    foreignParams: (world) => ({ id: world.foreign.userId }),
+  },
+  'POST /api/v1/users/:id/disable': {
+    sample: async (world) => ({ params: { id: await freshMember(world) } }),
+    foreignParams: (world) => ({ id: world.foreign.userId }),
+  },
+  'POST /api/v1/users/:id/enable': {
+    sample: async (world) => ({ params: { id: await freshMember(world) } }),
+    foreignParams: (world) => ({ id: world.foreign.userId }),
+  },
+  'POST /api/v1/members': {
+    expectAllowed: 201,
+    sample: async (world) => {
+      // An account that exists but is not in the default org yet.
+      const { email } = await outsiderAccount(world, freshEmail());
+      return { body: { email, role: 'viewer' } };
+    },
+  },
+  'PATCH /api/v1/members/:userId': {
+    sample: async (world) => ({ params: { userId: await freshMember(world) }, body: { role: 'operator' } }),
+    foreignParams: (world) => ({ userId: world.foreign.userId }),
+  },
+  'DELETE /api/v1/members/:userId': {
+    sample: async (world) => ({ params: { userId: await freshMember(world) } }),
+    foreignParams: (world) => ({ userId: world.foreign.userId }),
+  },
+  'GET /api/v1/api-keys': { sample: async () => ({}) },
+  'POST /api/v1/api-keys': { sample: async () => ({ body: { name: 'ci', role: 'viewer' } }) },
+  'DELETE /api/v1/api-keys/:id': {
+    sample: async (world, caller, role) => {
+      const owner = roleAllows(role, 'apikeys:manage') ? caller : world.server.admin;
+      const { apiKey } = await owner.apiKeys.create({ name: 'to revoke', role: 'viewer' });
+      return { params: { id: apiKey.id } };
+    },
+    foreignParams: (world) => ({ id: world.foreign.apiKeyId }),
+  },
+  'GET /api/v1/audit': { sample: async () => ({ query: { limit: '5' } }) },
+};
+
+/** Creates an account that belongs only to an org of its own. */
+async function outsiderAccount(world: World, email: string): Promise<{ email: string; password: string }> {
+  const { admin } = world.server;
+  const org = await admin.orgs.create({ name: `Scratch ${sequence++}` });
+  admin.useOrg(org.id);
+  try {
+    await admin.users.create({ email, password: PASSWORD, role: 'viewer' });
+  } finally {
+    admin.useOrg(undefined);
+  }
+  return { email, password: PASSWORD };
+}
+
+function fillPath(url: string, params: Record<string, string> = {}): string {
+  return url.replace(/:(\w+)/g, (_match, name: string) => {
+    const value = params[name];
+    if (!value) throw new Error(`no value for :${name} in ${url}`);
+    return value;
+  });
+}
+
+async function call(client: InfraPilotClient, key: string, request: SampleRequest): Promise<{ status: number; code?: string }> {
+  const [method, url] = key.split(' ') as [string, string];
+  try {
+    await client.request(method, fillPath(url, request.params), {
+      ...(request.body !== undefined ? { body: request.body } : {}),
+      ...(request.query ? { query: request.query } : {}),
+    });
+    return { status: method === 'POST' && /\/(users|members|api-keys|orgs)$/.test(url) ? 201 : 200 };
+  } catch (error) {
+    if (error instanceof ApiError) return { status: error.status, code: error.code };
+    throw error;
+  }
+}
+
+describeOnBothDialects('authorization: every route × every role × another org', (dialect) => {
+  const world = {} as World;
+
+  beforeAll(async () => {
+    world.server = await startTestServer(dialect);
+    const { admin } = world.server;
+    world.credentials = {} as World['credentials'];
+    for (const role of ROLES) {
+      const email = `${role}@example.com`;
+      if (role !== 'super_admin') await admin.users.create({ email, password: PASSWORD, role });
+      else await admin.users.create({ email, password: PASSWORD, role: 'super_admin' });
+      world.credentials[role] = { email, password: PASSWORD };
+    }
+    // Another tenant: its own founder, a member and an API key.
+    await admin.users.create({ email: 'founder@elsewhere.example', password: PASSWORD, role: 'viewer' });
+    const founder = await world.server.signIn('founder@elsewhere.example', PASSWORD);
+    const org = await founder.orgs.create({ name: 'Elsewhere', slug: 'elsewhere' });
+    founder.useOrg(org.id);
+    await admin.members.remove((await founder.auth.me()).user!.id);
+    const member = await founder.users.create({ email: 'member@elsewhere.example', password: PASSWORD, role: 'operator' });
+    const key = await founder.apiKeys.create({ name: 'elsewhere', role: 'viewer' });
+    world.foreign = { orgId: org.id, orgSlug: org.slug, userId: member.user.id, apiKeyId: key.apiKey.id };
+  });
+  afterAll(async () => {
+    await world.server?.destroy();
+  });
+
+  it('knows how to call every /api/v1 route, and every route declares who may call it', () => {
+    const registered = world.server.app.routes.filter((route) => route.url.startsWith('/api/v1/'));
+    const keys = registered.map((route) => `${route.method} ${route.url}`).sort();
+    expect(keys).toEqual(Object.keys(ROUTES).sort());
+    for (const route of registered) {
+      expect(route.access, `${route.method} ${route.url} declares access`).toBeDefined();
+      if (route.method !== 'GET') expect(route.audit, `${route.method} ${route.url} declares its audit action`).toBeDefined();
+    }
+  });
+
+  for (const role of ROLES) {
+    it(`lets a ${role} do exactly what the permission matrix allows`, async () => {
+      const outcomes: string[] = [];
+      for (const route of world.server.app.routes.filter((entry) => entry.url.startsWith('/api/v1/'))) {
+        const key = `${route.method} ${route.url}`;
+        const routeCase = ROUTES[key]!;
+        const caller = await world.server.signIn(world.credentials[role].email, world.credentials[role].password);
+        const request = await routeCase.sample(world, caller, role);
+        const { status, code } = await call(caller, key, request);
+        const access = route.access!;
+        const allowed = access === 'public' || access === 'authenticated' || roleAllows(role, access as Permission);
+        if (allowed) {
+          const expected = routeCase.expectAllowed;
+          const ok = expected ? status === expected : status >= 200 && status < 300;
+          if (!ok) outcomes.push(`${key}: expected ${expected ?? '2xx'} for ${role}, got ${status} ${code ?? ''}`);
+        } else if (status !== 403 || code !== 'forbidden') {
+          outcomes.push(`${key}: expected 403 forbidden for ${role}, got ${status} ${code ?? ''}`);
+        }
+        if (allowed) await routeCase.cleanup?.(world, caller, role);
+      }
+      expect(outcomes).toEqual([]);
+    });
+
+    it(`answers a ${role} 404, never 403, for another org's resources — the same as for ids that do not exist`, async () => {
+      const caller = await world.server.signIn(world.credentials[role].email, world.credentials[role].password);
+      const problems: string[] = [];
+      for (const route of world.server.app.routes) {
+        const key = `${route.method} ${route.url}`;
+        const routeCase = ROUTES[key];
+        if (!routeCase?.foreignParams) continue;
+        const sample = await routeCase.sample(world, world.server.admin, 'super_admin');
+        const foreign = await call(caller, key, { ...sample, params: routeCase.foreignParams(world) });
+        const missingParams = Object.fromEntries(Object.keys(routeCase.foreignParams(world)).map((name) => [name, randomUUID()]));
+        const missing = await call(caller, key, { ...sample, params: missingParams });
+        const expected = roleAllows(role, route.access as Permission) ? 404 : 403;
+        if (foreign.status !== expected) problems.push(`${key}: foreign resource gave ${foreign.status}, expected ${expected}`);
+        if (foreign.status !== missing.status || foreign.code !== missing.code) {
+          problems.push(`${key}: foreign (${foreign.status} ${foreign.code}) differs from missing (${missing.status} ${missing.code})`);
+        }
+      }
+      expect(problems).toEqual([]);
+    });
+
+    it(`answers a ${role} 404 when a request names another org in X-InfraPilot-Org`, async () => {
+      const problems: string[] = [];
+      for (const orgRef of [world.foreign.orgSlug, world.foreign.orgId]) {
+        const caller = await world.server.signIn(world.credentials[role].email, world.credentials[role].password);
+        caller.useOrg(orgRef);
+        for (const route of world.server.app.routes) {
+          const access = route.access;
+          if (!route.url.startsWith('/api/v1/') || !access || access === 'public' || access === 'authenticated') continue;
+          const key = `${route.method} ${route.url}`;
+          const sample = await ROUTES[key]!.sample(world, world.server.admin, 'super_admin');
+          const { status, code } = await call(caller, key, sample);
+          if (status !== 404 || code !== 'not_found') problems.push(`${key} with org ${orgRef}: got ${status} ${code ?? ''}`);
+        }
+      }
+      expect(problems).toEqual([]);
+    });
+  }
+
+  it('records a denied attempt in the audit log', async () => {
+    const viewer = await world.server.signIn(world.credentials.viewer.email, world.credentials.viewer.password);
+    await expect(viewer.users.create({ email: freshEmail(), role: 'viewer' })).rejects.toMatchObject({ status: 403 });
+    const { items } = await world.server.admin.audit.list({ action: 'user.create', limit: 1 });
+    expect(items[0]).toMatchObject({ actorLabel: world.credentials.viewer.email, responseStatus: 403 });
+  });
+});
+
+describe('route table', () => {
+  it('lists each route once', () => {
+    expect(new Set(Object.keys(ROUTES)).size).toBe(Object.keys(ROUTES).length);
+  });
+});
