@@ -129,7 +129,10 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
     authenticateApiKey: (key) => apiKeys.authenticate(key),
     resolveOrg: (identity, requested) => orgs.resolveContext(identity, requested),
   });
-  registerAuditHook(http, (entry) => audit.record(entry));
+  registerAuditHook(http, {
+    record: (entry) => audit.record(entry),
+    defaultOrgOf: (userId) => orgs.defaultOrgIdOf(userId),
+  });
   registerMetrics(http);
   await registerOpenApi(http, config.publicUrl);
 

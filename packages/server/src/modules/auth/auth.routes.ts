@@ -27,9 +27,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (a
     schema: { tags, security: [], summary: 'Sign in with e-mail and password', body: LoginSchema, response: replies({ 200: LoginReplySchema }) },
     handler: async (request) => {
       request.auditFacts.actorLabel = request.body.email;
-      const { reply, userId } = await auth.login(request.body, clientInfoOf(request));
-      if (userId) Object.assign(request.auditFacts, { userId, resourceId: userId });
-      return reply;
+      return auth.login(request.body, clientInfoOf(request), (userId) => Object.assign(request.auditFacts, { userId, resourceId: userId }));
     },
   });
 
@@ -46,7 +44,11 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (a
   app.post('/auth/refresh', {
     config: { access: 'public', audit: { action: 'auth.refresh', resourceType: 'session' } },
     schema: { tags, security: [], summary: 'Exchange a refresh token for new tokens (each works once)', body: RefreshSchema, response: replies({ 200: TokensSchema }) },
-    handler: async (request) => auth.refresh(request.body.refreshToken),
+    handler: async (request) => {
+      const { tokens, userId } = await auth.refresh(request.body.refreshToken);
+      Object.assign(request.auditFacts, { userId, resourceId: userId });
+      return tokens;
+    },
   });
 
   app.post('/auth/logout', {

@@ -52,12 +52,17 @@ export class AuthService {
     return this.deps.clock.now();
   }
 
-  async login(input: Login, client: ClientInfo): Promise<{ reply: LoginReply; userId: string | null }> {
+  /**
+   * Checks e-mail and password. `onAccount` learns which existing account the attempt
+   * was for, even when it fails, so the audit log can show failed sign-ins to its org.
+   */
+  async login(input: Login, client: ClientInfo, onAccount: (userId: string) => void = () => {}): Promise<LoginReply> {
     const { throttle, users } = this.deps;
     const wait = throttle.retryAfterSeconds(input.email, client.ip);
     if (wait > 0) throw new RateLimitedError(wait, 'Too many failed sign-ins');
 
     const user = await users.getAccountByEmail(input.email);
+    if (user) onAccount(user.id);
     const passwordOk = await verifyPassword(user?.password_hash ?? (await this.decoyHash), input.password);
     if (!user || !passwordOk || user.disabled_at !== null) {
       throttle.recordFailure(input.email, client.ip);
@@ -65,10 +70,10 @@ export class AuthService {
     }
     throttle.recordSuccess(input.email, client.ip);
     if (user.mfa_enabled === 1) {
-      return { reply: { mfaRequired: true, mfaToken: await this.deps.tokens.signMfa(user.id) }, userId: user.id };
+      return { mfaRequired: true, mfaToken: await this.deps.tokens.signMfa(user.id) };
     }
     const tokens = await this.startSession(user, client);
-    return { reply: { ...tokens, mfaRequired: false }, userId: user.id };
+    return { ...tokens, mfaRequired: false };
   }
 
   /** Second step of a sign-in: a TOTP code or a recovery code, against the token login gave. */
@@ -128,7 +133,7 @@ export class AuthService {
    * Exchanges a refresh token for new tokens. Each refresh token works once; presenting
    * one that was already rotated means it was copied, so the whole session is revoked.
    */
-  async refresh(refreshToken: string): Promise<Tokens> {
+  async refresh(refreshToken: string): Promise<{ tokens: Tokens; userId: string }> {
     const { repo, transaction } = this.deps;
     const now = this.now();
     const at = isoTimestamp(now);
@@ -149,7 +154,7 @@ export class AuthService {
     });
     if (outcome === 'reused') throw new UnauthenticatedError('This refresh token was already used; the session has been revoked, sign in again');
     if (outcome === 'invalid') throw new UnauthenticatedError('Invalid or expired refresh token; sign in again');
-    return this.tokensFor(outcome.user.id, outcome.session.id, outcome.refreshToken);
+    return { tokens: await this.tokensFor(outcome.user.id, outcome.session.id, outcome.refreshToken), userId: outcome.user.id };
   }
 
   async logout(identity: Identity, refreshToken: string | undefined): Promise<void> {

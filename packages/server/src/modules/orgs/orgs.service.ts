@@ -54,6 +54,11 @@ export class OrgsService {
     return rows.map((row) => ({ id: row.id, name: row.name, slug: row.slug, role: row.role }));
   }
 
+  /** The org a person lands in when they name none: their oldest membership. */
+  async defaultOrgIdOf(userId: string): Promise<string | null> {
+    return (await this.deps.repo.listForUser(userId))[0]?.id ?? null;
+  }
+
   /**
    * The org a request acts in: the one named by the X-InfraPilot-Org header (id or
    * slug), else the caller's first. An org the caller is not in is "not found", so

@@ -7,7 +7,14 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * Writes one audit row for every mutating request that reached a route, allowed or
  * not, before the reply leaves: when the caller sees the answer, the row exists.
  */
-export function registerAuditHook(app: FastifyInstance, record: (entry: AuditRecord) => Promise<void>): void {
+export function registerAuditHook(
+  app: FastifyInstance,
+  deps: {
+    record: (entry: AuditRecord) => Promise<void>;
+    /** The org a person's row belongs to when the request had none (sign-in): their first. */
+    defaultOrgOf: (userId: string) => Promise<string | null>;
+  },
+): void {
   app.addHook('onSend', async (request, response, payload) => {
     const audit = request.routeOptions.config?.audit;
     if (!audit || !MUTATING.has(request.method)) return payload;
@@ -15,10 +22,12 @@ export function registerAuditHook(app: FastifyInstance, record: (entry: AuditRec
     const facts = request.auditFacts ?? {};
     const params = request.params as Record<string, unknown> | undefined;
     const resourceIdFromPath = params && typeof params.id === 'string' ? params.id : params && typeof params.userId === 'string' ? params.userId : undefined;
+    const userId = facts.userId ?? (identity?.kind === 'user' ? identity.userId : null);
     try {
-      await record({
-        orgId: facts.orgId ?? request.org?.id ?? (identity?.kind === 'api_key' ? identity.orgId : null),
-        userId: facts.userId ?? (identity?.kind === 'user' ? identity.userId : null),
+      const orgId = facts.orgId ?? request.org?.id ?? (identity?.kind === 'api_key' ? identity.orgId : null) ?? (userId ? await deps.defaultOrgOf(userId) : null);
+      await deps.record({
+        orgId,
+        userId,
         apiKeyId: identity?.kind === 'api_key' ? identity.apiKeyId : null,
         actorLabel: facts.actorLabel ?? (identity?.kind === 'user' ? identity.email : identity?.kind === 'api_key' ? `api key ${identity.name}` : null),
         action: audit.action,

@@ -1,0 +1,150 @@
+import type { Role } from '@infrapilot/protocol';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createKysely } from '../../db/connect.js';
+import { migrateToLatest } from '../../db/migrate.js';
+import type { UsersTable } from '../../db/schema.js';
+import { DatabaseHandle } from '../../db/transactions.js';
+import { ConflictError } from '../../errors.js';
+import { newId } from '../../platform/ids.js';
+import { FakeClock } from '../../test-helpers/fake-clock.js';
+import { createTestDatabase, describeOnBothDialects, type TestDatabase } from '../../test-helpers/test-databases.js';
+import { OrgsRepo } from '../orgs/orgs.repo.js';
+import { OrgsService } from '../orgs/orgs.service.js';
+import { UsersRepo } from './users.repo.js';
+import { UsersService } from './users.service.js';
+
+describeOnBothDialects('UsersRepo', (dialect) => {
+  let database: TestDatabase;
+  let handle: DatabaseHandle;
+  let repo: UsersRepo;
+  let orgs: OrgsRepo;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    handle = new DatabaseHandle(createKysely(database.url));
+    await migrateToLatest(handle.root);
+    repo = new UsersRepo(handle);
+    orgs = new OrgsRepo(handle);
+  });
+
+  afterAll(async () => {
+    await handle?.destroy();
+    await database?.drop();
+  });
+
+  async function createUser(name = 'Someone'): Promise<UsersTable> {
+    const id = newId();
+    const row: UsersTable = {
+      id,
+      email: `${id}@example.com`,
+      name,
+      password_hash: 'x',
+      mfa_secret: null,
+      mfa_pending_secret: null,
+      mfa_enabled: 0,
+      mfa_last_step: null,
+      disabled_at: null,
+      created_at: '2025-01-01T00:00:00.000Z',
+      last_login_at: null,
+      password_changed_at: '2025-01-01T00:00:00.000Z',
+    };
+    await repo.create(row);
+    return row;
+  }
+
+  async function createOrg(): Promise<string> {
+    const id = newId();
+    await orgs.create({ id, name: 'Org', slug: `org-${id.slice(-12)}`, created_at: '2025-01-01T00:00:00.000Z' });
+    return id;
+  }
+
+  async function join(orgId: string, userId: string, role: Role): Promise<void> {
+    await orgs.createMembership({ id: newId(), org_id: orgId, user_id: userId, role, created_at: '2025-01-01T00:00:00.000Z' });
+  }
+
+  it('lists only the members of the org, each with their role there', async () => {
+    const org = await createOrg();
+    const other = await createOrg();
+    const admin = await createUser('Admin');
+    const viewer = await createUser('Viewer');
+    const outsider = await createUser('Outsider');
+    await join(org, admin, 'super_admin');
+    await join(org, viewer, 'viewer');
+    await join(other, outsider, 'super_admin');
+    await join(other, viewer, 'operator');
+
+    const members = await repo.listInOrg(org, { limit: 50 });
+    expect(members.map((member) => ({ id: member.id, name: member.name, role: member.role }))).toEqual([
+      { id: admin.id, name: 'Admin', role: 'super_admin' },
+      { id: viewer.id, name: 'Viewer', role: 'viewer' },
+    ]);
+    expect((await repo.listInOrg(other, { limit: 50 })).map((member) => [member.id, member.role])).toEqual([
+      [outsider.id, 'super_admin'],
+      [viewer.id, 'operator'],
+    ]);
+  });
+
+  it('pages through members by id with afterId, without repeats or gaps', async () => {
+    const org = await createOrg();
+    const created: string[] = [];
+    for (let index = 0; index < 7; index += 1) {
+      const user = await createUser(`Member ${index}`);
+      await join(org, user.id, 'viewer');
+      created.push(user.id);
+    }
+    // A user of another org, created in between, must not appear or shift the pages.
+    const stranger = await createUser();
+    await join(await createOrg(), stranger.id, 'viewer');
+
+    const seen: string[] = [];
+    let afterId: string | undefined;
+    for (;;) {
+      const page = await repo.listInOrg(org, { limit: 3, ...(afterId ? { afterId } : {}) });
+      seen.push(...page.map((member) => member.id));
+      if (page.length < 3) break;
+      afterId = page.at(-1)!.id;
+    }
+    expect(seen).toEqual([...created].sort());
+    expect(seen).toEqual(created);
+  });
+
+  it('finds a member of the org with their role, and nobody from another org', async () => {
+    const org = await createOrg();
+    const other = await createOrg();
+    const member = await createUser();
+    const outsider = await createUser();
+    await join(org, member.id, 'operator');
+    await join(other, outsider.id, 'super_admin');
+
+    expect(await repo.getInOrg(org, member.id)).toMatchObject({ id: member.id, email: member.email, role: 'operator' });
+    expect(await repo.getInOrg(org, outsider.id)).toBeUndefined();
+    expect(await repo.getInOrg(org, newId())).toBeUndefined();
+  });
+
+  it('finds an account by e-mail in any case, as the service stores it lower-cased', async () => {
+    const service = new UsersService({
+      repo,
+      orgs: new OrgsService({ repo: orgs, transaction: handle.transaction, clock: new FakeClock() }),
+      transaction: handle.transaction,
+      clock: new FakeClock(),
+    });
+    const created = await service.createAccount({ email: `Ada.Lovelace.${dialect}@Example.COM`, password: 'a long enough password' });
+    expect(created.email).toBe(`ada.lovelace.${dialect}@example.com`);
+
+    expect((await repo.getByEmail(`ADA.LOVELACE.${dialect.toUpperCase()}@EXAMPLE.COM`))?.id).toBe(created.id);
+    expect((await repo.getByEmail(`ada.lovelace.${dialect}@example.com`))?.id).toBe(created.id);
+    expect((await service.getAccountByEmail(`Ada.Lovelace.${dialect}@example.com`))?.id).toBe(created.id);
+    expect(await repo.getByEmail(`ada.lovelace.${dialect}@example.org`)).toBeUndefined();
+
+    await expect(service.createAccount({ email: `ADA.lovelace.${dialect}@example.com`, password: 'another long password' })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+  });
+
+  it('counts accounts', async () => {
+    const before = await repo.count();
+    await createUser();
+    await createUser();
+    expect(await repo.count()).toBe(before + 2);
+  });
+});
