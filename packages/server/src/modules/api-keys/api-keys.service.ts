@@ -4,7 +4,6 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.js'
 import { type Clock, isoTimestamp } from '../../platform/clock.js';
 import { hashToken, randomToken } from '../../platform/crypto/tokens.js';
 import type { Actor, Identity } from '../../platform/http/request-context.js';
-import { userIdOf } from '../../platform/http/request-context.js';
 import { newId } from '../../platform/ids.js';
 import type { ApiKeysRepo } from './api-keys.repo.js';
 
@@ -45,7 +44,7 @@ export class ApiKeysService {
       prefix: secret.slice(0, 12),
       key_hash: hashToken(secret),
       role: input.role,
-      created_by: userIdOf(actor.identity),
+      created_by: actor.identity.kind === 'user' ? actor.identity.userId : actor.identity.createdBy,
       created_at: isoTimestamp(now),
       last_used_at: null,
       expires_at: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
@@ -87,8 +86,10 @@ export class ApiKeysService {
     return { kind: 'api_key', apiKeyId: row.id, name: row.name, prefix: row.prefix, orgId: row.org_id, role: row.role as Role, createdBy: row.created_by };
   }
 
+  /** Whose keys a caller may see and revoke: all for a super_admin; otherwise those its person created. */
   private scopeOf(actor: Actor): string | undefined {
     if (actor.org.role === 'super_admin') return undefined;
-    return userIdOf(actor.identity) ?? `api-key:${actor.identity.kind === 'api_key' ? actor.identity.apiKeyId : ''}`;
+    // A key acts for the person who created it; a key without one sees none.
+    return (actor.identity.kind === 'user' ? actor.identity.userId : actor.identity.createdBy) ?? 'nobody';
   }
 }
