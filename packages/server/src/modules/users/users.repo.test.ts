@@ -68,10 +68,10 @@ describeOnBothDialects('UsersRepo', (dialect) => {
     const admin = await createUser('Admin');
     const viewer = await createUser('Viewer');
     const outsider = await createUser('Outsider');
-    await join(org, admin, 'super_admin');
-    await join(org, viewer, 'viewer');
-    await join(other, outsider, 'super_admin');
-    await join(other, viewer, 'operator');
+    await join(org, admin.id, 'super_admin');
+    await join(org, viewer.id, 'viewer');
+    await join(other, outsider.id, 'super_admin');
+    await join(other, viewer.id, 'operator');
 
     const members = await repo.listInOrg(org, { limit: 50 });
     expect(members.map((member) => ({ id: member.id, name: member.name, role: member.role }))).toEqual([
@@ -79,8 +79,8 @@ describeOnBothDialects('UsersRepo', (dialect) => {
       { id: viewer.id, name: 'Viewer', role: 'viewer' },
     ]);
     expect((await repo.listInOrg(other, { limit: 50 })).map((member) => [member.id, member.role])).toEqual([
-      [outsider.id, 'super_admin'],
       [viewer.id, 'operator'],
+      [outsider.id, 'super_admin'],
     ]);
   });
 
