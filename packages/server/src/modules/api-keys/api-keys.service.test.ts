@@ -197,6 +197,24 @@ describeOnBothDialects('ApiKeysService', (dialect) => {
     expect(third.nextCursor).toBeNull();
   });
 
+  it('lets an operator key act for the person who created it when creating, listing and revoking keys', async () => {
+    const org = await createOrg();
+    const alice = await member(org, 'operator');
+    const bob = await member(org, 'operator');
+    const aliceId = alice.identity.kind === 'user' ? alice.identity.userId : '';
+    const { secret } = await service.createKey(alice, { name: 'alice ci', role: 'operator' });
+    const bobs = await service.createKey(bob, { name: 'bob key', role: 'viewer' });
+    const asKey: Actor = { identity: (await service.authenticate(secret))!, org: alice.org };
+
+    const made = await service.createKey(asKey, { name: 'made by ci', role: 'viewer' });
+    expect(made.apiKey.createdBy).toBe(aliceId);
+    const listed = (await service.listKeys(asKey, { limit: 50 })).items.map((key) => key.name);
+    expect(listed.sort()).toEqual(['alice ci', 'made by ci']);
+    await expect(service.revokeKey(asKey, bobs.apiKey.id)).rejects.toBeInstanceOf(NotFoundError);
+    await service.revokeKey(asKey, made.apiKey.id);
+    expect(await service.authenticate(made.secret)).toBeNull();
+  });
+
   it("answers revoking another org's key with not found and leaves it working", async () => {
     const mine = await createOrg();
     const theirs = await createOrg();
