@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# Makes this Debian machine ready for the test suites (DESIGN.md §9): installs the
+# system packages the tests talk to and starts their daemons. Safe to run any number of
+# times: each component is checked first and only fixed when it does not answer.
+#
+# When CI is set, a required component that is missing and cannot be installed or started
+# fails the run (exit 1) — CI never silently skips. Elsewhere it is a loud warning, so a
+# developer without root can still run the suites that do not need it.
+#
+# Adding a component (docker.io, nginx, caddy, pebble, openssh-server, chromium,
+# busybox-static, ...): write an `ensure_<name>` function below in its own section that
+# returns 0 when the component answers and non-zero (after printing why) when it cannot
+# be made to, then add <name> to REQUIRED_COMPONENTS or OPTIONAL_COMPONENTS.
+set -euo pipefail
+
+# What today's tests need, and what is merely checked.
+REQUIRED_COMPONENTS=(postgresql)
+OPTIONAL_COMPONENTS=(redis)
+
+TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+
+# ───────────────────────────── helpers ─────────────────────────────
+
+# Colours only when stderr is a terminal, so CI logs stay plain text.
+if [[ -t 2 ]]; then
+  BOLD=$'\033[1m' YELLOW=$'\033[33m' RED=$'\033[31m' RESET=$'\033[0m'
+else
+  BOLD='' YELLOW='' RED='' RESET=''
+fi
+
+log() { printf '%s==> %s%s\n' "$BOLD" "$*" "$RESET" >&2; }
+info() { printf '    %s\n' "$*" >&2; }
+warn() { printf '%swarning: %s%s\n' "$YELLOW" "$*" "$RESET" >&2; }
+fail() { printf '%serror: %s%s\n' "$RED" "$*" "$RESET" >&2; }
+
+in_ci() { [[ -n "${CI:-}" && "${CI}" != "false" && "${CI}" != "0" ]]; }
+
+# Runs a command as root: directly when we are root, else through passwordless sudo.
+as_root() {
+  if [[ "$(id -u)" -eq 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo -n "$@"
+  else
+    fail "need root to run: $*"
+    return 1
+  fi
+}
+
+# Runs a command as the given system user (for daemons that refuse to run as root).
+as_user() {
+  local user="$1"
+  shift
+  if [[ "$(id -un)" == "$user" ]]; then
+    "$@"
+  else
+    as_root runuser -u "$user" -- "$@"
+  fi
+}
+
+APT_UPDATED=0
+# Installs Debian packages; `apt-get update` runs once per invocation, before the first install.
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 || {
+    fail "apt-get is not available, cannot install: $*"
+    return 1
+  }
+  if [[ "$APT_UPDATED" -eq 0 ]]; then
+    info "apt-get update"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq || return 1
+    APT_UPDATED=1
+  fi
+  info "apt-get install $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" || return 1
+}
+
+# True when something accepts TCP connections on host:port within two seconds.
+tcp_port_open() {
+  timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
+}
+
+# Retries a command once a second until it succeeds or `seconds` pass.
+wait_until() {
+  local seconds="$1"
+  shift
+  local i
+  for ((i = 0; i < seconds; i++)); do
+    "$@" && return 0
+    sleep 1
+  done
+  "$@"
+}
+
+# ───────────────────────────── PostgreSQL ─────────────────────────────
+# Tests connect as postgres to TEST_POSTGRES_URL (default
+# postgres://postgres@127.0.0.1:5432/postgres) without a password, and create and drop
+# their own databases there.
+
+postgres_host() { sed -E 's#^[a-z]+://([^@/]*@)?([^:/?]+).*#\2#' <<<"$TEST_POSTGRES_URL"; }
+postgres_port() {
+  local port
+  port="$(sed -nE 's#^[a-z]+://([^@/]*@)?[^:/?]+:([0-9]+).*#\2#p' <<<"$TEST_POSTGRES_URL")"
+  printf '%s\n' "${port:-5432}"
+}
+
+postgres_ready() {
+  if command -v pg_isready >/dev/null 2>&1; then
+    pg_isready -q -h "$(postgres_host)" -p "$(postgres_port)"
+  else
+    tcp_port_open "$(postgres_host)" "$(postgres_port)"
+  fi
+}
+
+# True when the test URL works: the server answers and lets the role in without a password.
+postgres_accepts_test_url() {
+  command -v psql >/dev/null 2>&1 || return 1
+  PGCONNECT_TIMEOUT=5 psql "$TEST_POSTGRES_URL" -w -XAtq -c 'select 1' >/dev/null 2>&1
+}
+
+# Starts the local cluster on the test port (or the newest one), creating one if none exists.
+start_local_postgres() {
+  command -v pg_lsclusters >/dev/null 2>&1 || return 1
+  if [[ -z "$(pg_lsclusters -h 2>/dev/null)" ]]; then
+    local version
+    version="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
+    info "creating PostgreSQL $version cluster 'main' on port $(postgres_port)"
+    as_root pg_createcluster "$version" main --port "$(postgres_port)" >/dev/null || return 1
+  fi
+  local cluster
+  cluster="$(pg_lsclusters -h | awk -v port="$(postgres_port)" '$3 == port { print $1 " " $2; exit }')"
+  [[ -n "$cluster" ]] || cluster="$(pg_lsclusters -h | sort -V | tail -n 1 | awk '{ print $1 " " $2 }')"
+  info "pg_ctlcluster --skip-systemctl-redirect $cluster start"
+  # shellcheck disable=SC2086 # "<version> <name>" is two arguments
+  as_root pg_ctlcluster --skip-systemctl-redirect $cluster start || true
+  wait_until 30 postgres_ready
+}
+
+# Test machines only: lets the postgres role in over TCP from 127.0.0.1 without a password.
+allow_trust_on_loopback() {
+  local marker='# added by infrapilot scripts/setup-system.sh (test machine)'
+  local hba
+  hba="$(as_user postgres psql -p "$(postgres_port)" -XAtq -c 'show hba_file' 2>/dev/null)" || {
+    fail "cannot read pg_hba.conf location through the local socket as the postgres user"
+    return 1
+  }
+  if ! as_root grep -qF "$marker" "$hba"; then
+    info "adding 'host all postgres 127.0.0.1/32 trust' to $hba"
+    as_root sh -c 'tmp="$(mktemp)" && { printf "%s\n%s\n" "$2" "host all postgres 127.0.0.1/32 trust"; cat "$1"; } >"$tmp" && cat "$tmp" >"$1" && rm -f "$tmp"' \
+      sh "$hba" "$marker" || return 1
+  fi
+  as_user postgres psql -p "$(postgres_port)" -XAtq -c 'select pg_reload_conf()' >/dev/null
+  wait_until 5 postgres_accepts_test_url
+}
+
+ensure_postgresql() {
+  local host port
+  host="$(postgres_host)"
+  port="$(postgres_port)"
+  if [[ "$host" != "127.0.0.1" && "$host" != "localhost" ]]; then
+    # Someone else's server: check it, never try to manage it.
+    postgres_accepts_test_url && return 0
+    fail "PostgreSQL at $TEST_POSTGRES_URL does not accept connections (TEST_POSTGRES_URL points at a remote server; start it there)"
+    return 1
+  fi
+
+  if ! postgres_ready; then
+    if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+      log "PostgreSQL is not installed; installing it"
+      apt_install postgresql postgresql-client || {
+        fail "could not install PostgreSQL"
+        return 1
+      }
+    fi
+    log "PostgreSQL does not answer on $host:$port; starting it"
+    start_local_postgres || {
+      fail "PostgreSQL did not start (see /var/log/postgresql/)"
+      return 1
+    }
+  fi
+
+  if ! command -v psql >/dev/null 2>&1; then
+    apt_install postgresql-client || {
+      fail "psql is missing and postgresql-client could not be installed"
+      return 1
+    }
+  fi
+  if ! postgres_accepts_test_url; then
+    log "PostgreSQL answers but refuses $TEST_POSTGRES_URL without a password; enabling trust auth on loopback"
+    allow_trust_on_loopback || {
+      fail "PostgreSQL still refuses $TEST_POSTGRES_URL"
+      return 1
+    }
+  fi
+  info "PostgreSQL: $(PGCONNECT_TIMEOUT=5 psql "$TEST_POSTGRES_URL" -w -XAtq -c 'show server_version') at $host:$port"
+}
+
+# ───────────────────────────── Redis (optional) ─────────────────────────────
+# No test needs Redis yet; it is checked, and started when installed, so the suites
+# that arrive with REDIS_URL support find it.
+
+redis_answers() {
+  if command -v redis-cli >/dev/null 2>&1; then
+    [[ "$(timeout 3 redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" == "PONG" ]]
+  else
+    tcp_port_open 127.0.0.1 6379
+  fi
+}
+
+ensure_redis() {
+  redis_answers && {
+    info "Redis: answers at 127.0.0.1:6379"
+    return 0
+  }
+  if ! command -v redis-server >/dev/null 2>&1; then
+    fail "Redis is not installed (Debian package redis-server)"
+    return 1
+  fi
+  log "Redis does not answer on 127.0.0.1:6379; starting it"
+  as_root mkdir -p /var/lib/redis /var/log/redis
+  as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/infrapilot-tests.log || return 1
+  wait_until 10 redis_answers
+}
+
+# ───────────────────────────── main ─────────────────────────────
+
+main() {
+  local component missing_required=() missing_optional=()
+  log "Preparing the system for the tests (${REQUIRED_COMPONENTS[*]}; optional: ${OPTIONAL_COMPONENTS[*]})"
+  for component in "${REQUIRED_COMPONENTS[@]}"; do
+    "ensure_$component" || missing_required+=("$component")
+  done
+  for component in "${OPTIONAL_COMPONENTS[@]}"; do
+    "ensure_$component" || missing_optional+=("$component")
+  done
+
+  if ((${#missing_optional[@]} > 0)); then
+    warn "optional components not available: ${missing_optional[*]} (no test needs them yet)"
+  fi
+  if ((${#missing_required[@]} > 0)); then
+    if in_ci; then
+      fail "required components are missing and could not be set up: ${missing_required[*]} (CI is set, so this fails the run)"
+      exit 1
+    fi
+    warn "required components are missing: ${missing_required[*]} — the suites that need them will fail. Run this script as root to set them up."
+    return 0
+  fi
+  log "System ready"
+}
+
+main "$@"
