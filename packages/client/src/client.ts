@@ -147,8 +147,9 @@ export class InfraPilotClient {
     this.refreshing ??= this.auth
       .refresh()
       .then(() => true)
-      .catch(() => {
-        this.setTokens(null);
+      .catch((error: unknown) => {
+        // Only a refused refresh token is gone for good; a network blip keeps it.
+        if (error instanceof ApiError && error.status === 401) this.setTokens(null);
         return false;
       })
       .finally(() => {

@@ -3,9 +3,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { ServerConfig } from './config.js';
-import { createKysely } from './db/connect.js';
+import { openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
-import { DatabaseHandle } from './db/transactions.js';
+import type { DatabaseHandle } from './db/transactions.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { loadMasterKey } from './platform/crypto/master-key.js';
 import { SecretBox } from './platform/crypto/secret-box.js';
@@ -72,11 +72,12 @@ export interface App {
  */
 export async function buildApp(config: ServerConfig, options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
-  mkdirSync(config.dataDir, { recursive: true });
+  // The data dir holds the database, the master key and first credentials: owner only.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const masterKey = loadMasterKey({ fromEnvironment: config.masterKey, keyFile: config.masterKeyFile });
   const secretBox = new SecretBox(masterKey);
 
-  const database = new DatabaseHandle(createKysely(config.databaseUrl));
+  const database = openDatabase(config.databaseUrl);
   try {
     await migrateToLatest(database.root);
   } catch (error) {

@@ -72,7 +72,7 @@ async function login(cli: CliRuntime, command: Command, options: LoginOptions): 
 
   const output = cli.output(command);
   output.result({ server, user: me.user, org: me.org }, () => {
-    output.line(`Signed in to ${server} as ${me.user?.email ?? email} (org ${me.org.slug}, ${me.org.role}).`);
+    output.line(`Signed in to ${server} as ${me.user?.email ?? email} (${me.org ? `org ${me.org.slug}, ${me.org.role}` : 'in no organization yet'}).`);
     output.note(`Credentials saved to ${cli.store.path}`);
   });
 }
@@ -114,9 +114,9 @@ async function changePassword(cli: CliRuntime, command: Command): Promise<void> 
 function printMe(output: Output, me: Me): void {
   output.fields([
     me.user ? ['User', `${me.user.name} <${me.user.email}>`] : ['API key', `${me.apiKey?.name} (${me.apiKey?.prefix}…)`],
-    ['Org', `${me.org.name} (${me.org.slug})`],
-    ['Role', me.org.role],
+    ['Org', me.org ? `${me.org.name} (${me.org.slug})` : '-'],
+    ['Role', me.org?.role ?? '-'],
     ...(me.user ? ([['MFA', me.user.mfaEnabled ? 'on' : 'off']] as [string, string][]) : []),
-    ['Other orgs', me.orgs.filter((org) => org.id !== me.org.id).map((org) => org.slug).join(', ') || '-'],
+    ['Other orgs', me.orgs.filter((org) => org.id !== me.org?.id).map((org) => org.slug).join(', ') || '-'],
   ]);
 }

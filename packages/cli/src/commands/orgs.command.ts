@@ -17,7 +17,7 @@ export function registerOrgsCommands(program: Command, cli: CliRuntime): void {
       output.result(page, () => {
         output.table(
           ['', 'id', 'slug', 'name', 'your role'],
-          page.items.map((org) => [org.id === me.org.id ? '*' : '', org.id, org.slug, org.name, org.role]),
+          page.items.map((org) => [org.id === me.org?.id ? '*' : '', org.id, org.slug, org.name, org.role]),
         );
         output.nextPage(page.nextCursor);
       });

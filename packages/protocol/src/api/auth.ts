@@ -83,7 +83,7 @@ export const MeSchema = z.object({
     })
     .nullable(),
   apiKey: z.object({ id: IdSchema, name: z.string(), prefix: z.string() }).nullable(),
-  org: MyOrgSchema.describe('The org this request acts in'),
+  org: MyOrgSchema.nullable().describe('The org this request acts in; null for a person in no org yet'),
   orgs: z.array(MyOrgSchema),
 });
 export type Me = z.infer<typeof MeSchema>;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { newId } from '../platform/ids.js';
 import { createTestDatabase, describeOnBothDialects, type TestDatabase } from '../test-helpers/test-databases.js';
-import { createKysely } from './connect.js';
+import { openDatabase } from './connect.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database, OrganizationsTable, UsersTable } from './schema.js';
 import { DatabaseHandle } from './transactions.js';
@@ -50,7 +50,7 @@ describeOnBothDialects('migrations and transactions', (dialect) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    handle = new DatabaseHandle(createKysely(database.url));
+    handle = openDatabase(database.url);
     await migrateToLatest(handle.root);
   });
 

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely } from 'kysely';
+import type { Dialect } from './connect.js';
 import type { Database } from './schema.js';
 
 /** Runs a function in one database transaction; every repository call inside joins it. */
@@ -13,7 +14,10 @@ export type TransactionRunner = <T>(work: () => Promise<T>) => Promise<T>;
 export class DatabaseHandle {
   private readonly activeTransaction = new AsyncLocalStorage<Kysely<Database>>();
 
-  constructor(readonly root: Kysely<Database>) {}
+  constructor(
+    readonly root: Kysely<Database>,
+    readonly dialect: Dialect,
+  ) {}
 
   /** The executor to use now: the open transaction, or the pool. */
   get current(): Kysely<Database> {

@@ -21,7 +21,7 @@ export const foundation: Migration = {
       .addColumn('mfa_secret', 'text')
       .addColumn('mfa_pending_secret', 'text')
       .addColumn('mfa_enabled', 'integer', (c) => c.notNull().defaultTo(0))
-      .addColumn('mfa_last_step', 'bigint')
+      .addColumn('mfa_last_step', 'integer')
       .addColumn('disabled_at', 'varchar(32)')
       .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
       .addColumn('last_login_at', 'varchar(32)')

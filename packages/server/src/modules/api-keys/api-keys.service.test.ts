@@ -1,6 +1,6 @@
 import type { Role } from '@infrapilot/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createKysely } from '../../db/connect.js';
+import { openDatabase } from '../../db/connect.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { DatabaseHandle } from '../../db/transactions.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
@@ -22,7 +22,7 @@ describeOnBothDialects('ApiKeysService', (dialect) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    handle = new DatabaseHandle(createKysely(database.url));
+    handle = openDatabase(database.url);
     await migrateToLatest(handle.root);
     service = new ApiKeysService({ repo: new ApiKeysRepo(handle), clock });
   });

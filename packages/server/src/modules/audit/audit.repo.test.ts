@@ -1,6 +1,6 @@
 import type { AuditQuery } from '@infrapilot/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createKysely } from '../../db/connect.js';
+import { openDatabase } from '../../db/connect.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { DatabaseHandle } from '../../db/transactions.js';
 import type { Actor } from '../../platform/http/request-context.js';
@@ -55,7 +55,7 @@ describeOnBothDialects('audit log queries', (dialect) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    handle = new DatabaseHandle(createKysely(database.url));
+    handle = openDatabase(database.url);
     await migrateToLatest(handle.root);
     repo = new AuditRepo(handle);
     service = new AuditService({ repo, clock });

@@ -122,12 +122,25 @@ describeOnBothDialects('auth API', (dialect) => {
     expect(rotated.refreshToken).not.toBe(original.refreshToken);
     await expect(client.auth.me()).resolves.toMatchObject({ kind: 'user' });
 
-    // Someone replays the old refresh token: refused, and the session it belongs to ends.
+    // Someone replays the old refresh token later: refused, and the session it belongs to ends.
+    server.clock.advance(11_000);
     const thief = new InfraPilotClient({ baseUrl: server.baseUrl });
     expect((await apiFailure(thief.auth.refresh(original.refreshToken))).status).toBe(401);
     const fresh = new InfraPilotClient({ baseUrl: server.baseUrl, tokens: { accessToken: rotated.accessToken, refreshToken: rotated.refreshToken } });
     expect((await apiFailure(fresh.request('GET', '/api/v1/auth/me'))).status).toBe(401);
     expect((await apiFailure(new InfraPilotClient({ baseUrl: server.baseUrl }).auth.refresh(rotated.refreshToken))).status).toBe(401);
+  });
+
+  it('refuses a refresh token used twice at once without ending the session', async () => {
+    const person = await newPerson();
+    const client = await server.signIn(person.email, PASSWORD);
+    const { refreshToken } = client.currentTokens!;
+    const racer = new InfraPilotClient({ baseUrl: server.baseUrl });
+    await client.auth.refresh();
+    const raced = await apiFailure(racer.auth.refresh(refreshToken));
+    expect(raced).toMatchObject({ status: 401, message: expect.stringContaining('just used') });
+    await expect(client.auth.me()).resolves.toMatchObject({ kind: 'user' });
+    await expect(client.auth.refresh()).resolves.toMatchObject({ tokenType: 'Bearer' });
   });
 
   it('refreshes transparently when the 15-minute access token has expired', async () => {

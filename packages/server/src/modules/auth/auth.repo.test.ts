@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createKysely } from '../../db/connect.js';
+import { openDatabase } from '../../db/connect.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import type { SessionsTable } from '../../db/schema.js';
 import { DatabaseHandle } from '../../db/transactions.js';
@@ -20,7 +20,7 @@ describeOnBothDialects('AuthRepo', (dialect) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    handle = new DatabaseHandle(createKysely(database.url));
+    handle = openDatabase(database.url);
     await migrateToLatest(handle.root);
     repo = new AuthRepo(handle);
   });

@@ -1,7 +1,7 @@
 import type { LoginReply, Login, Me, MfaEnableReply, MfaSetupReply, PasswordChange, Tokens } from '@infrapilot/protocol';
 import type { UsersTable } from '../../db/schema.js';
 import type { TransactionRunner } from '../../db/transactions.js';
-import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError } from '../../errors.js';
+import { ConflictError, ForbiddenError, RateLimitedError, UnauthenticatedError } from '../../errors.js';
 import { addSeconds, type Clock, isoTimestamp } from '../../platform/clock.js';
 import { hashPassword, verifyPassword } from '../../platform/crypto/passwords.js';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
@@ -23,6 +23,12 @@ export interface ClientInfo {
 }
 
 const REFRESH_TOKEN_SECONDS = 30 * 24 * 3600;
+/**
+ * Two clients of one session (two CLI runs) may refresh with the same token at once.
+ * A reuse this soon after rotation is refused without ending the session; later, it
+ * can only be a copied token, and the session is revoked.
+ */
+const REFRESH_REUSE_GRACE_SECONDS = 10;
 const SESSION_MAX_SECONDS = 90 * 24 * 3600;
 const INVALID_CREDENTIALS = 'Invalid e-mail or password';
 
@@ -142,16 +148,21 @@ export class AuthService {
       if (!stored) return 'invalid' as const;
       const session = await repo.getSession(stored.session_id);
       if (!session || session.revoked_at !== null) return 'invalid' as const;
-      if (stored.rotated_at !== null || !(await repo.markRotated(stored.id, at))) {
+      if (stored.rotated_at !== null && Date.parse(stored.rotated_at) + REFRESH_REUSE_GRACE_SECONDS * 1000 > now.getTime()) {
+        return 'raced' as const;
+      }
+      if (stored.rotated_at !== null) {
         await repo.revokeSession(session.id, at, 'refresh_token_reuse');
         return 'reused' as const;
       }
+      if (!(await repo.markRotated(stored.id, at))) return 'raced' as const;
       if (stored.expires_at <= at || session.expires_at <= at) return 'invalid' as const;
       const user = await this.deps.users.getAccount(session.user_id);
       if (!user || user.disabled_at !== null) return 'invalid' as const;
       await repo.touchSession(session.id, at);
       return { session, user, refreshToken: await this.issueRefreshToken(session.id, now) };
     });
+    if (outcome === 'raced') throw new UnauthenticatedError('This refresh token was just used by another request; use the tokens it received');
     if (outcome === 'reused') throw new UnauthenticatedError('This refresh token was already used; the session has been revoked, sign in again');
     if (outcome === 'invalid') throw new UnauthenticatedError('Invalid or expired refresh token; sign in again');
     return { tokens: await this.tokensFor(outcome.user.id, outcome.session.id, outcome.refreshToken), userId: outcome.user.id };
@@ -199,7 +210,6 @@ export class AuthService {
 
   async me(identity: Identity, org: OrgContext | null): Promise<Me> {
     const orgs = await this.deps.orgs.listOrgsOf(identity);
-    if (!org) throw new NotFoundError('Organization', 'You are not a member of any organization');
     if (identity.kind === 'api_key') {
       return { kind: 'api_key', user: null, apiKey: { id: identity.apiKeyId, name: identity.name, prefix: identity.prefix }, org, orgs };
     }

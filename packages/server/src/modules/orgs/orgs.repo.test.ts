@@ -1,6 +1,6 @@
 import type { Role } from '@infrapilot/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createKysely } from '../../db/connect.js';
+import { openDatabase } from '../../db/connect.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { DatabaseHandle } from '../../db/transactions.js';
 import { newId } from '../../platform/ids.js';
@@ -14,7 +14,7 @@ describeOnBothDialects('OrgsRepo', (dialect) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    handle = new DatabaseHandle(createKysely(database.url));
+    handle = openDatabase(database.url);
     await migrateToLatest(handle.root);
     repo = new OrgsRepo(handle);
   });

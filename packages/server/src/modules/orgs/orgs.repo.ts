@@ -26,6 +26,16 @@ export class OrgsRepo {
     return this.db.selectFrom('organizations').selectAll().where('slug', '=', slug).executeTakeFirst();
   }
 
+  /**
+   * Holds the org's row until the transaction ends, so two membership changes cannot
+   * both count two super_admins and leave none. SQLite runs one transaction at a time
+   * and has no FOR UPDATE.
+   */
+  async lockForMembershipChange(id: string): Promise<void> {
+    if (this.database.dialect !== 'postgres') return;
+    await this.db.selectFrom('organizations').select('id').where('id', '=', id).forUpdate().execute();
+  }
+
   async update(id: string, changes: Pick<OrganizationsTable, 'name'>): Promise<void> {
     await this.db.updateTable('organizations').set(changes).where('id', '=', id).execute();
   }

@@ -1,6 +1,6 @@
 import type { Role } from '@infrapilot/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKysely } from '../../db/connect.js';
+import { openDatabase } from '../../db/connect.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { DatabaseHandle } from '../../db/transactions.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
@@ -48,7 +48,7 @@ describeOnBothDialects('OrgsService', (dialect) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    handle = new DatabaseHandle(createKysely(database.url));
+    handle = openDatabase(database.url);
     await migrateToLatest(handle.root);
     repo = new OrgsRepo(handle);
     service = new OrgsService({ repo, transaction: handle.transaction, clock });

@@ -116,6 +116,7 @@ export class OrgsService {
     this.assertCanGrant(actor, role);
     const { repo, transaction } = this.deps;
     await transaction(async () => {
+      await repo.lockForMembershipChange(actor.org.id);
       const membership = await repo.getMembership(actor.org.id, userId);
       if (!membership) throw new NotFoundError('Member');
       if (membership.role === 'super_admin' && role !== 'super_admin') await this.assertNotLastSuperAdmin(actor.org.id);
@@ -126,6 +127,7 @@ export class OrgsService {
   async removeMember(actor: Actor, userId: string): Promise<void> {
     const { repo, transaction } = this.deps;
     await transaction(async () => {
+      await repo.lockForMembershipChange(actor.org.id);
       const membership = await repo.getMembership(actor.org.id, userId);
       if (!membership) throw new NotFoundError('Member');
       if (membership.role === 'super_admin') await this.assertNotLastSuperAdmin(actor.org.id);

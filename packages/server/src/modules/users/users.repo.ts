@@ -36,7 +36,7 @@ export class UsersRepo {
     return Number(row.count);
   }
 
-  /** Members of an org, oldest first, with their role there. */
+  /** Members of an org in account-creation order (ids are UUIDv7), with their role there. */
   async listInOrg(orgId: string, options: { limit: number; afterId?: string }): Promise<UserInOrg[]> {
     let query = this.db
       .selectFrom('users')

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createKysely } from '../../db/connect.js';
+import { openDatabase } from '../../db/connect.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { DatabaseHandle } from '../../db/transactions.js';
 import { ForbiddenError } from '../../errors.js';
@@ -20,7 +20,7 @@ describeOnBothDialects('UsersService', (dialect) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    handle = new DatabaseHandle(createKysely(database.url));
+    handle = openDatabase(database.url);
     await migrateToLatest(handle.root);
     const clock = new FakeClock();
     orgs = new OrgsService({ repo: new OrgsRepo(handle), transaction: handle.transaction, clock });

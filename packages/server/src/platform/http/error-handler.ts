@@ -1,6 +1,7 @@
 import type { ErrorDetail, ErrorReply } from '@infrapilot/protocol';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { isUniqueViolation } from '../../db/constraint-errors.js';
 import { AppError, RateLimitedError } from '../../errors.js';
 
 function reply(code: string, message: string, requestId: string, details?: ErrorDetail[]): ErrorReply {
@@ -40,6 +41,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
       });
       const summary = details.map((detail) => `${detail.path}: ${detail.message}`).join('; ');
       return response.status(400).send(reply('validation_failed', `Invalid request: ${summary}`, request.id, details));
+    }
+    if (isUniqueViolation(error)) {
+      return response.status(409).send(reply('conflict', 'That already exists (another request created it at the same time)', request.id));
     }
     const known = error.code ? FRAMEWORK_ERRORS[error.code] : undefined;
     if (known) return response.status(known.status).send(reply(known.code, known.message, request.id));
