@@ -10,5 +10,5 @@ NODE="$(node24)"
 build_all
 
 [[ -f packages/cli/dist/main.js ]] || die "packages/cli/dist/main.js is missing after the build"
-log "Starting InfraPilot ($("$NODE" --version)): infrapilot up $*"
+log "Starting InfraPilot ($("$NODE" --version)): infrapilot up${*:+ $*}"
 exec "$NODE" packages/cli/dist/main.js up "$@"

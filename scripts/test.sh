@@ -30,7 +30,7 @@ if [[ " $* " != *" --reporter"* ]]; then
   report_args=(--reporter=default --reporter=json "--outputFile.json=$report")
 fi
 
-log "Running the test suites on Node $("$NODE" --version) (vitest run $*)"
+log "Running the test suites on Node $("$NODE" --version) (vitest run${*:+ $*})"
 status=0
 "$ROOT/node_modules/.bin/vitest" run "${report_args[@]}" "$@" || status=$?
 
