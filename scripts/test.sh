@@ -20,6 +20,8 @@ log "Setting up system services (scripts/setup-system.sh)"
 bash "$ROOT/scripts/setup-system.sh"
 
 build_all
+log "Type-checking every package with its tests (npm run typecheck)"
+npm run typecheck --silent || die "the type check failed (see the TypeScript errors above)"
 
 # Besides the usual output, a JSON report gives one plain closing line
 # ("vitest: N passed, N failed, N skipped") for whoever reads the log's last lines.
