@@ -1,69 +1,41 @@
 import type { Role } from '@infrapilot/protocol';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openDatabase } from '../../db/connect.js';
-import { migrateToLatest } from '../../db/migrate.js';
-import { DatabaseHandle } from '../../db/transactions.js';
+import { beforeAll, expect, it } from 'vitest';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
 import { hashToken } from '../../platform/crypto/tokens.js';
 import type { Actor } from '../../platform/http/request-context.js';
 import { newId } from '../../platform/ids.js';
 import { FakeClock } from '../../test-helpers/fake-clock.js';
-import { createTestDatabase, describeOnBothDialects, type TestDatabase } from '../../test-helpers/test-databases.js';
+import { insertMembership, insertOrg, insertUser, orgRow } from '../../test-helpers/fixtures.js';
+import { useMigratedDatabase } from '../../test-helpers/migrated-database.js';
+import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
 import { ApiKeysRepo } from './api-keys.repo.js';
 import { ApiKeysService } from './api-keys.service.js';
 
 const HOUR = 3_600_000;
 
 describeOnBothDialects('ApiKeysService', (dialect) => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
+  const handle = useMigratedDatabase(dialect);
   let service: ApiKeysService;
   const clock = new FakeClock(new Date('2025-03-01T00:00:00.000Z'));
 
-  beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    handle = openDatabase(database.url);
-    await migrateToLatest(handle.root);
-    service = new ApiKeysService({ repo: new ApiKeysRepo(handle), clock });
-  });
-
-  afterAll(async () => {
-    await handle?.destroy();
-    await database?.drop();
+  beforeAll(() => {
+    service = new ApiKeysService({ repo: new ApiKeysRepo(handle()), clock });
   });
 
   async function createOrg(): Promise<{ id: string; slug: string; name: string }> {
-    const id = newId();
-    const org = { id, name: 'Org', slug: `org-${id.slice(-12)}` };
-    await handle.root.insertInto('organizations').values({ ...org, created_at: '2025-01-01T00:00:00.000Z' }).execute();
-    return org;
+    const { id, slug, name } = orgRow();
+    await insertOrg(handle(), { id, slug, name });
+    return { id, slug, name };
   }
 
   /** A new person with a role in the org, as the actor services receive. */
   async function member(org: { id: string; slug: string; name: string }, role: Role): Promise<Actor> {
-    const userId = newId();
-    await handle.root
-      .insertInto('users')
-      .values({
-        id: userId,
-        email: `${userId}@example.com`,
-        name: 'Someone',
-        password_hash: 'x',
-        mfa_secret: null,
-        mfa_pending_secret: null,
-        mfa_enabled: 0,
-        mfa_last_step: null,
-        disabled_at: null,
-        created_at: '2025-01-01T00:00:00.000Z',
-        last_login_at: null,
-        password_changed_at: '2025-01-01T00:00:00.000Z',
-      })
-      .execute();
-    await handle.root.insertInto('memberships').values({ id: newId(), org_id: org.id, user_id: userId, role, created_at: '2025-01-01T00:00:00.000Z' }).execute();
+    const userId = await insertUser(handle());
+    await insertMembership(handle(), org.id, userId, role);
     return { identity: { kind: 'user', userId, sessionId: newId(), email: `${userId}@example.com` }, org: { ...org, role } };
   }
 
-  const rowOf = (id: string) => handle.root.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const rowOf = (id: string) => handle().root.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
   it('creates a key that authenticates as itself, in its org, with its role', async () => {
     const org = await createOrg();
@@ -159,7 +131,7 @@ describeOnBothDialects('ApiKeysService', (dialect) => {
 
     await expect(service.createKey(operator, { name: 'escalate', role: 'super_admin' })).rejects.toBeInstanceOf(ForbiddenError);
     await expect(service.createKey(viewer, { name: 'escalate', role: 'operator' })).rejects.toBeInstanceOf(ForbiddenError);
-    const keys = await handle.root.selectFrom('api_keys').select('id').where('org_id', '=', org.id).execute();
+    const keys = await handle().root.selectFrom('api_keys').select('id').where('org_id', '=', org.id).execute();
     expect(keys).toEqual([]);
 
     const allowed = await service.createKey(operator, { name: 'ok', role: 'operator' });

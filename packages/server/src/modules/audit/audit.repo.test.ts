@@ -1,12 +1,10 @@
 import type { AuditQuery } from '@infrapilot/protocol';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openDatabase } from '../../db/connect.js';
-import { migrateToLatest } from '../../db/migrate.js';
-import { DatabaseHandle } from '../../db/transactions.js';
+import { beforeAll, expect, it } from 'vitest';
 import type { Actor } from '../../platform/http/request-context.js';
 import { newId } from '../../platform/ids.js';
 import { FakeClock } from '../../test-helpers/fake-clock.js';
-import { createTestDatabase, describeOnBothDialects, type TestDatabase } from '../../test-helpers/test-databases.js';
+import { useMigratedDatabase } from '../../test-helpers/migrated-database.js';
+import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
 import { AuditRepo } from './audit.repo.js';
 import { type AuditRecord, AuditService } from './audit.service.js';
 
@@ -14,8 +12,7 @@ const MINUTE = 60_000;
 const START = new Date('2025-01-01T00:00:00.000Z');
 
 describeOnBothDialects('audit log queries', (dialect) => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
+  const handle = useMigratedDatabase(dialect);
   let repo: AuditRepo;
   let service: AuditService;
   const clock = new FakeClock(START);
@@ -54,10 +51,7 @@ describeOnBothDialects('audit log queries', (dialect) => {
   }
 
   beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    handle = openDatabase(database.url);
-    await migrateToLatest(handle.root);
-    repo = new AuditRepo(handle);
+    repo = new AuditRepo(handle());
     service = new AuditService({ repo, clock });
 
     // Org A, one minute apart from 00:00 to 00:07.
@@ -76,11 +70,6 @@ describeOnBothDialects('audit log queries', (dialect) => {
     for (let index = 0; index < 21; index += 1) {
       await record({ orgId: orgPaged, userId: index % 2 === 0 ? alice : bob, action: index % 3 === 0 ? 'agent.update' : 'proxy.update' });
     }
-  });
-
-  afterAll(async () => {
-    await handle?.destroy();
-    await database?.drop();
   });
 
   it('lists the whole log of the org newest first, and nothing of another org or of no org', async () => {

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openDatabase } from '../../db/connect.js';
-import { migrateToLatest } from '../../db/migrate.js';
+import { beforeAll, expect, it } from 'vitest';
 import type { SessionsTable } from '../../db/schema.js';
-import { DatabaseHandle } from '../../db/transactions.js';
 import { hashToken, randomToken } from '../../platform/crypto/tokens.js';
 import { newId } from '../../platform/ids.js';
-import { createTestDatabase, describeOnBothDialects, type TestDatabase } from '../../test-helpers/test-databases.js';
+import { insertUser } from '../../test-helpers/fixtures.js';
+import { useMigratedDatabase } from '../../test-helpers/migrated-database.js';
+import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
 import { AuthRepo } from './auth.repo.js';
 import { hashRecoveryCode } from './recovery-codes.js';
 
@@ -14,43 +13,14 @@ const T1 = '2025-01-01T01:00:00.000Z';
 const T2 = '2025-01-01T02:00:00.000Z';
 
 describeOnBothDialects('AuthRepo', (dialect) => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
+  const handle = useMigratedDatabase(dialect);
   let repo: AuthRepo;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    handle = openDatabase(database.url);
-    await migrateToLatest(handle.root);
-    repo = new AuthRepo(handle);
+  beforeAll(() => {
+    repo = new AuthRepo(handle());
   });
 
-  afterAll(async () => {
-    await handle?.destroy();
-    await database?.drop();
-  });
-
-  async function createUser(): Promise<string> {
-    const id = newId();
-    await handle.root
-      .insertInto('users')
-      .values({
-        id,
-        email: `${id}@example.com`,
-        name: 'Someone',
-        password_hash: 'x',
-        mfa_secret: null,
-        mfa_pending_secret: null,
-        mfa_enabled: 0,
-        mfa_last_step: null,
-        disabled_at: null,
-        created_at: T0,
-        last_login_at: null,
-        password_changed_at: T0,
-      })
-      .execute();
-    return id;
-  }
+  const createUser = () => insertUser(handle());
 
   async function createSession(userId: string, overrides: Partial<SessionsTable> = {}): Promise<string> {
     const id = newId();
@@ -146,7 +116,7 @@ describeOnBothDialects('AuthRepo', (dialect) => {
     expect(await repo.useRecoveryCode(user, hashRecoveryCode('NEWWW-CODEE'), T1)).toBe(true);
 
     await repo.replaceRecoveryCodes(user, []);
-    const left = await handle.root.selectFrom('mfa_recovery_codes').select('id').where('user_id', '=', user).execute();
+    const left = await handle().root.selectFrom('mfa_recovery_codes').select('id').where('user_id', '=', user).execute();
     expect(left).toEqual([]);
   });
 });

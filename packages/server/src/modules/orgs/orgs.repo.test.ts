@@ -1,50 +1,20 @@
 import type { Role } from '@infrapilot/protocol';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openDatabase } from '../../db/connect.js';
-import { migrateToLatest } from '../../db/migrate.js';
-import { DatabaseHandle } from '../../db/transactions.js';
+import { beforeAll, expect, it } from 'vitest';
 import { newId } from '../../platform/ids.js';
-import { createTestDatabase, describeOnBothDialects, type TestDatabase } from '../../test-helpers/test-databases.js';
+import { insertUser } from '../../test-helpers/fixtures.js';
+import { useMigratedDatabase } from '../../test-helpers/migrated-database.js';
+import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
 import { OrgsRepo } from './orgs.repo.js';
 
 describeOnBothDialects('OrgsRepo', (dialect) => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
+  const handle = useMigratedDatabase(dialect);
   let repo: OrgsRepo;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    handle = openDatabase(database.url);
-    await migrateToLatest(handle.root);
-    repo = new OrgsRepo(handle);
+  beforeAll(() => {
+    repo = new OrgsRepo(handle());
   });
 
-  afterAll(async () => {
-    await handle?.destroy();
-    await database?.drop();
-  });
-
-  async function createUser(): Promise<string> {
-    const id = newId();
-    await handle.root
-      .insertInto('users')
-      .values({
-        id,
-        email: `${id}@example.com`,
-        name: 'Someone',
-        password_hash: 'x',
-        mfa_secret: null,
-        mfa_pending_secret: null,
-        mfa_enabled: 0,
-        mfa_last_step: null,
-        disabled_at: null,
-        created_at: '2025-01-01T00:00:00.000Z',
-        last_login_at: null,
-        password_changed_at: '2025-01-01T00:00:00.000Z',
-      })
-      .execute();
-    return id;
-  }
+  const createUser = () => insertUser(handle());
 
   async function createOrg(name: string): Promise<string> {
     const id = newId();

@@ -1,13 +1,12 @@
 import type { Role } from '@infrapilot/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../db/connect.js';
-import { migrateToLatest } from '../../db/migrate.js';
-import { DatabaseHandle } from '../../db/transactions.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
 import type { Actor, Identity } from '../../platform/http/request-context.js';
 import { newId } from '../../platform/ids.js';
 import { FakeClock } from '../../test-helpers/fake-clock.js';
-import { createTestDatabase, describeOnBothDialects, type TestDatabase } from '../../test-helpers/test-databases.js';
+import { insertUser } from '../../test-helpers/fixtures.js';
+import { useMigratedDatabase } from '../../test-helpers/migrated-database.js';
+import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
 import { OrgsRepo } from './orgs.repo.js';
 import { OrgsService } from './orgs.service.js';
 
@@ -39,24 +38,15 @@ class CountBarrierOrgsRepo extends OrgsRepo {
 }
 
 describeOnBothDialects('OrgsService', (dialect) => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
+  const handle = useMigratedDatabase(dialect);
   let repo: OrgsRepo;
   let service: OrgsService;
   const clock = new FakeClock(new Date('2025-05-01T12:00:00.000Z'));
   let sequence = 0;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    handle = openDatabase(database.url);
-    await migrateToLatest(handle.root);
-    repo = new OrgsRepo(handle);
-    service = new OrgsService({ repo, transaction: handle.transaction, clock });
-  });
-
-  afterAll(async () => {
-    await handle?.destroy();
-    await database?.drop();
+  beforeAll(() => {
+    repo = new OrgsRepo(handle());
+    service = new OrgsService({ repo, transaction: handle().transaction, clock });
   });
 
   /** A name no other test uses, so slugs never collide by accident. */
@@ -65,27 +55,7 @@ describeOnBothDialects('OrgsService', (dialect) => {
     return `${base} ${dialect} ${sequence}`;
   }
 
-  async function createUser(): Promise<string> {
-    const id = newId();
-    await handle.root
-      .insertInto('users')
-      .values({
-        id,
-        email: `${id}@example.com`,
-        name: 'Someone',
-        password_hash: 'x',
-        mfa_secret: null,
-        mfa_pending_secret: null,
-        mfa_enabled: 0,
-        mfa_last_step: null,
-        disabled_at: null,
-        created_at: '2025-01-01T00:00:00.000Z',
-        last_login_at: null,
-        password_changed_at: '2025-01-01T00:00:00.000Z',
-      })
-      .execute();
-    return id;
-  }
+  const createUser = () => insertUser(handle());
 
   function userIdentity(userId: string): Identity {
     return { kind: 'user', userId, sessionId: newId(), email: `${userId}@example.com` };
@@ -125,7 +95,7 @@ describeOnBothDialects('OrgsService', (dialect) => {
       const error = await rejection(service.createOrg({ name: uniqueName('Second'), slug: first.slug }, null));
       expect(error).toBeInstanceOf(ConflictError);
       expect(error).toMatchObject({ status: 409, code: 'conflict' });
-      const withSlug = await handle.root.selectFrom('organizations').select('id').where('slug', '=', first.slug).execute();
+      const withSlug = await handle().root.selectFrom('organizations').select('id').where('slug', '=', first.slug).execute();
       expect(withSlug).toEqual([{ id: first.id }]);
     });
 
@@ -246,7 +216,7 @@ describeOnBothDialects('OrgsService', (dialect) => {
       const { org, founder, actor } = await orgWithFounder();
       const second = await createUser();
       await service.addMember(actor, second, 'super_admin');
-      const racing = new OrgsService({ repo: new CountBarrierOrgsRepo(handle), transaction: handle.transaction, clock });
+      const racing = new OrgsService({ repo: new CountBarrierOrgsRepo(handle()), transaction: handle().transaction, clock });
 
       const results = await Promise.allSettled([
         racing.changeRole(actor, founder, 'operator'),

@@ -1,66 +1,36 @@
 import type { Role } from '@infrapilot/protocol';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openDatabase } from '../../db/connect.js';
-import { migrateToLatest } from '../../db/migrate.js';
+import { beforeAll, expect, it } from 'vitest';
 import type { UsersTable } from '../../db/schema.js';
-import { DatabaseHandle } from '../../db/transactions.js';
 import { ConflictError } from '../../errors.js';
 import { newId } from '../../platform/ids.js';
 import { FakeClock } from '../../test-helpers/fake-clock.js';
-import { createTestDatabase, describeOnBothDialects, type TestDatabase } from '../../test-helpers/test-databases.js';
+import { insertMembership, insertOrg, userRow } from '../../test-helpers/fixtures.js';
+import { useMigratedDatabase } from '../../test-helpers/migrated-database.js';
+import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
 import { OrgsRepo } from '../orgs/orgs.repo.js';
 import { OrgsService } from '../orgs/orgs.service.js';
 import { UsersRepo } from './users.repo.js';
 import { UsersService } from './users.service.js';
 
 describeOnBothDialects('UsersRepo', (dialect) => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
+  const handle = useMigratedDatabase(dialect);
   let repo: UsersRepo;
   let orgs: OrgsRepo;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    handle = openDatabase(database.url);
-    await migrateToLatest(handle.root);
-    repo = new UsersRepo(handle);
-    orgs = new OrgsRepo(handle);
+  beforeAll(() => {
+    repo = new UsersRepo(handle());
+    orgs = new OrgsRepo(handle());
   });
 
-  afterAll(async () => {
-    await handle?.destroy();
-    await database?.drop();
-  });
-
+  /** Written through the repository under test. */
   async function createUser(name = 'Someone'): Promise<UsersTable> {
-    const id = newId();
-    const row: UsersTable = {
-      id,
-      email: `${id}@example.com`,
-      name,
-      password_hash: 'x',
-      mfa_secret: null,
-      mfa_pending_secret: null,
-      mfa_enabled: 0,
-      mfa_last_step: null,
-      disabled_at: null,
-      created_at: '2025-01-01T00:00:00.000Z',
-      last_login_at: null,
-      password_changed_at: '2025-01-01T00:00:00.000Z',
-    };
+    const row = userRow({ name });
     await repo.create(row);
     return row;
   }
 
-  async function createOrg(): Promise<string> {
-    const id = newId();
-    await orgs.create({ id, name: 'Org', slug: `org-${id.slice(-12)}`, created_at: '2025-01-01T00:00:00.000Z' });
-    return id;
-  }
-
-  async function join(orgId: string, userId: string, role: Role): Promise<void> {
-    await orgs.createMembership({ id: newId(), org_id: orgId, user_id: userId, role, created_at: '2025-01-01T00:00:00.000Z' });
-  }
+  const createOrg = () => insertOrg(handle());
+  const join = (orgId: string, userId: string, role: Role) => insertMembership(handle(), orgId, userId, role);
 
   it('lists only the members of the org, each with their role there', async () => {
     const org = await createOrg();
@@ -124,8 +94,8 @@ describeOnBothDialects('UsersRepo', (dialect) => {
   it('finds an account by e-mail in any case, as the service stores it lower-cased', async () => {
     const service = new UsersService({
       repo,
-      orgs: new OrgsService({ repo: orgs, transaction: handle.transaction, clock: new FakeClock() }),
-      transaction: handle.transaction,
+      orgs: new OrgsService({ repo: orgs, transaction: handle().transaction, clock: new FakeClock() }),
+      transaction: handle().transaction,
       clock: new FakeClock(),
     });
     const created = await service.createAccount({ email: `Ada.Lovelace.${dialect}@Example.COM`, password: 'a long enough password' });

@@ -1,37 +1,27 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openDatabase } from '../../db/connect.js';
-import { migrateToLatest } from '../../db/migrate.js';
-import { DatabaseHandle } from '../../db/transactions.js';
+import { beforeAll, expect, it } from 'vitest';
 import { ForbiddenError } from '../../errors.js';
 import type { Actor } from '../../platform/http/request-context.js';
 import { FakeClock } from '../../test-helpers/fake-clock.js';
-import { createTestDatabase, describeOnBothDialects, type TestDatabase } from '../../test-helpers/test-databases.js';
+import { useMigratedDatabase } from '../../test-helpers/migrated-database.js';
+import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
 import { OrgsRepo } from '../orgs/orgs.repo.js';
 import { OrgsService } from '../orgs/orgs.service.js';
 import { UsersRepo } from './users.repo.js';
 import { UsersService } from './users.service.js';
 
 describeOnBothDialects('UsersService', (dialect) => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
+  const handle = useMigratedDatabase(dialect);
   let users: UsersService;
   let orgs: OrgsService;
   let owner: Actor;
 
   beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    handle = openDatabase(database.url);
-    await migrateToLatest(handle.root);
     const clock = new FakeClock();
-    orgs = new OrgsService({ repo: new OrgsRepo(handle), transaction: handle.transaction, clock });
-    users = new UsersService({ repo: new UsersRepo(handle), orgs, transaction: handle.transaction, clock });
+    orgs = new OrgsService({ repo: new OrgsRepo(handle()), transaction: handle().transaction, clock });
+    users = new UsersService({ repo: new UsersRepo(handle()), orgs, transaction: handle().transaction, clock });
     const account = await users.createAccount({ email: 'owner@example.com', password: 'a password long enough' });
     const org = await orgs.createOrg({ name: 'Home' }, account.id);
     owner = { identity: { kind: 'user', userId: account.id, sessionId: 'none', email: account.email }, org: { ...org, role: 'super_admin' } };
-  });
-  afterAll(async () => {
-    await handle?.destroy();
-    await database?.drop();
   });
 
   it('leaves no account behind when adding the membership fails half-way', async () => {

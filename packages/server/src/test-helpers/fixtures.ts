@@ -1,0 +1,65 @@
+import type { Role } from '@infrapilot/protocol';
+import type { MembershipsTable, OrganizationsTable, UsersTable } from '../db/schema.js';
+import type { DatabaseHandle } from '../db/transactions.js';
+import { newId } from '../platform/ids.js';
+
+/** The timestamp fixture rows are created at unless a test says otherwise. */
+export const FIXTURE_CREATED_AT = '2025-01-01T00:00:00.000Z';
+
+/** A complete users row: a new id, an e-mail made from it, no MFA, never signed in. */
+export function userRow(overrides: Partial<UsersTable> = {}): UsersTable {
+  const id = overrides.id ?? newId();
+  return {
+    id,
+    email: `${id}@example.com`,
+    name: 'Someone',
+    password_hash: 'not-a-real-hash',
+    mfa_secret: null,
+    mfa_pending_secret: null,
+    mfa_enabled: 0,
+    mfa_last_step: null,
+    disabled_at: null,
+    created_at: FIXTURE_CREATED_AT,
+    last_login_at: null,
+    password_changed_at: FIXTURE_CREATED_AT,
+    ...overrides,
+  };
+}
+
+/** A complete organizations row with a slug made from its id. */
+export function orgRow(overrides: Partial<OrganizationsTable> = {}): OrganizationsTable {
+  const id = overrides.id ?? newId();
+  return { id, name: 'Org', slug: `org-${id.slice(-12)}`, created_at: FIXTURE_CREATED_AT, ...overrides };
+}
+
+/** A complete memberships row giving the user the role in the org. */
+export function membershipRow(orgId: string, userId: string, role: Role, overrides: Partial<MembershipsTable> = {}): MembershipsTable {
+  return { id: newId(), org_id: orgId, user_id: userId, role, created_at: FIXTURE_CREATED_AT, ...overrides };
+}
+
+/** Inserts a userRow and returns its id. */
+export async function insertUser(handle: DatabaseHandle, overrides: Partial<UsersTable> = {}): Promise<string> {
+  const row = userRow(overrides);
+  await handle.root.insertInto('users').values(row).execute();
+  return row.id;
+}
+
+/** Inserts an orgRow and returns its id. */
+export async function insertOrg(handle: DatabaseHandle, overrides: Partial<OrganizationsTable> = {}): Promise<string> {
+  const row = orgRow(overrides);
+  await handle.root.insertInto('organizations').values(row).execute();
+  return row.id;
+}
+
+/** Inserts a membershipRow and returns its id. */
+export async function insertMembership(
+  handle: DatabaseHandle,
+  orgId: string,
+  userId: string,
+  role: Role,
+  overrides: Partial<MembershipsTable> = {},
+): Promise<string> {
+  const row = membershipRow(orgId, userId, role, overrides);
+  await handle.root.insertInto('memberships').values(row).execute();
+  return row.id;
+}
