@@ -18,6 +18,9 @@ import type {
   OrgUpdateSchema,
   Page,
   PasswordChangeSchema,
+  PasswordResetReply,
+  PasswordResetSchema,
+  Session,
   Role,
   Tokens,
   User,
@@ -198,6 +201,10 @@ export class InfraPilotClient {
     disableMfa: (code: string) => this.request<Ok>('POST', '/api/v1/auth/mfa/disable', { body: { code } }),
     changePassword: (input: z.input<typeof PasswordChangeSchema>) =>
       this.request<{ ok: true; revokedSessions: number }>('POST', '/api/v1/auth/password', { body: input }),
+    /** Your signed-in sessions; `current` marks this one. */
+    sessions: () => this.request<Page<Session>>('GET', '/api/v1/auth/sessions'),
+    /** Signs out one of your sessions. */
+    endSession: (id: string) => this.request<Ok>('DELETE', `/api/v1/auth/sessions/${encodeURIComponent(id)}`),
   };
 
   /** /orgs: the organizations you belong to. */
@@ -215,6 +222,11 @@ export class InfraPilotClient {
     create: (input: z.input<typeof UserCreateSchema>) => this.request<UserCreated>('POST', '/api/v1/users', { body: input }),
     disable: (id: string) => this.request<User>('POST', `/api/v1/users/${encodeURIComponent(id)}/disable`),
     enable: (id: string) => this.request<User>('POST', `/api/v1/users/${encodeURIComponent(id)}/enable`),
+    /** Sets someone's password (generated when omitted) and signs them out everywhere. */
+    resetPassword: (id: string, input: z.input<typeof PasswordResetSchema> = {}) =>
+      this.request<PasswordResetReply>('POST', `/api/v1/users/${encodeURIComponent(id)}/password`, { body: input }),
+    /** Turns MFA off for someone who lost their device. */
+    resetMfa: (id: string) => this.request<Ok>('POST', `/api/v1/users/${encodeURIComponent(id)}/mfa/reset`),
   };
 
   /** /members: who belongs to the current org, with which role. */

@@ -27,6 +27,7 @@ import { AuthRepo } from './modules/auth/auth.repo.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { LoginThrottle } from './modules/auth/login-throttle.js';
+import { SessionsService } from './modules/auth/sessions.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { OrgsRepo } from './modules/orgs/orgs.repo.js';
 import { orgsRoutes } from './modules/orgs/orgs.routes.js';
@@ -46,6 +47,7 @@ export interface Services {
   orgs: OrgsService;
   users: UsersService;
   auth: AuthService;
+  sessions: SessionsService;
   apiKeys: ApiKeysService;
   audit: AuditService;
 }
@@ -86,12 +88,15 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
   }
   const transaction = database.transaction;
 
+  const authRepo = new AuthRepo(database);
+  const sessions = new SessionsService({ repo: authRepo, clock });
   const orgs = new OrgsService({ repo: new OrgsRepo(database), transaction, clock });
-  const users = new UsersService({ repo: new UsersRepo(database), orgs, transaction, clock });
+  const users = new UsersService({ repo: new UsersRepo(database), orgs, sessions, transaction, clock });
   const auth = new AuthService({
-    repo: new AuthRepo(database),
+    repo: authRepo,
     users,
     orgs,
+    sessions,
     tokens: new AccessTokens(masterKey, () => clock.now()),
     throttle: new LoginThrottle(clock),
     secretBox,
@@ -100,7 +105,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
   });
   const apiKeys = new ApiKeysService({ repo: new ApiKeysRepo(database), clock });
   const audit = new AuditService({ repo: new AuditRepo(database), clock });
-  const services: Services = { orgs, users, auth, apiKeys, audit };
+  const services: Services = { orgs, users, auth, sessions, apiKeys, audit };
 
   const http = Fastify({
     logger: options.logger === false ? false : { level: config.logLevel },
@@ -140,7 +145,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
   await http.register(healthRoutes, { checkDatabase: async () => void (await sql`select 1`.execute(database.root)) });
   await http.register(
     async (api) => {
-      await api.register(authRoutes, { auth });
+      await api.register(authRoutes, { auth, sessions });
       await api.register(orgsRoutes, { orgs });
       await api.register(usersRoutes, { users });
       await api.register(apiKeysRoutes, { apiKeys });

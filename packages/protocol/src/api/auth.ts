@@ -87,3 +87,15 @@ export const MeSchema = z.object({
   orgs: z.array(MyOrgSchema),
 });
 export type Me = z.infer<typeof MeSchema>;
+
+/** One signed-in session of the caller. */
+export const SessionSchema = z.object({
+  id: IdSchema,
+  createdAt: TimestampSchema,
+  lastUsedAt: TimestampSchema,
+  expiresAt: TimestampSchema,
+  ipAddress: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  current: z.boolean().describe('The session this request was made with'),
+});
+export type Session = z.infer<typeof SessionSchema>;

@@ -31,3 +31,15 @@ export const UserCreatedSchema = z.object({
 export type UserCreated = z.infer<typeof UserCreatedSchema>;
 
 export const UserIdParamsSchema = z.strictObject({ userId: IdSchema });
+
+export const PasswordResetSchema = z.strictObject({
+  password: NewPasswordSchema.optional().describe('Generated and returned once when omitted'),
+});
+export type PasswordReset = z.infer<typeof PasswordResetSchema>;
+
+export const PasswordResetReplySchema = z.object({
+  ok: z.literal(true),
+  initialPassword: z.string().nullable().describe('Only when the password was generated; shown once'),
+  revokedSessions: z.number().int(),
+});
+export type PasswordResetReply = z.infer<typeof PasswordResetReplySchema>;

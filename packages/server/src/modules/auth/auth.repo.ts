@@ -17,6 +17,18 @@ export class AuthRepo {
     return this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** A user's sessions that are neither revoked nor expired at `at`, newest first. */
+  listLiveSessions(userId: string, at: string): Promise<SessionsTable[]> {
+    return this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', at)
+      .orderBy('id', 'desc')
+      .execute();
+  }
+
   async touchSession(id: string, at: string): Promise<void> {
     await this.db.updateTable('sessions').set({ last_used_at: at }).where('id', '=', id).execute();
   }

@@ -9,17 +9,21 @@ import {
   MfaVerifySchema,
   OkSchema,
   PasswordChangeSchema,
+  IdParamsSchema,
   RefreshSchema,
+  SessionSchema,
   TokensSchema,
 } from '@infrapilot/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { clientInfoOf, identityOf } from '../../platform/http/client-info.js';
+import { ForbiddenError } from '../../errors.js';
+import { actorOf, clientInfoOf, identityOf } from '../../platform/http/client-info.js';
 import { replies } from '../../platform/http/route-schemas.js';
 import type { AuthService } from './auth.service.js';
+import type { SessionsService } from './sessions.service.js';
 
 /** /auth: sign-in, MFA, tokens, own password. */
-export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (app, { auth }) => {
+export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; sessions: SessionsService }> = async (app, { auth, sessions }) => {
   const tags = ['auth'];
 
   app.post('/auth/login', {
@@ -96,5 +100,35 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (a
       response: replies({ 200: z.object({ ok: z.literal(true), revokedSessions: z.number().int() }) }),
     },
     handler: async (request) => ({ ok: true as const, ...(await auth.changePassword(identityOf(request), request.body)) }),
+  });
+
+  app.get('/auth/sessions', {
+    config: { access: 'authenticated' },
+    schema: { tags, summary: 'Your signed-in sessions (where, since when)', response: replies({ 200: z.object({ items: z.array(SessionSchema), nextCursor: z.null() }) }) },
+    handler: async (request) => {
+      const identity = identityOf(request);
+      if (identity.kind !== 'user') return { items: [], nextCursor: null };
+      return { items: await sessions.listSessions(identity.userId, identity.sessionId), nextCursor: null };
+    },
+  });
+
+  app.delete('/auth/sessions/:id', {
+    config: { access: 'authenticated', audit: { action: 'auth.session_end', resourceType: 'session' } },
+    schema: { tags, summary: 'Sign out one of your sessions (another device)', params: IdParamsSchema, response: replies({ 200: OkSchema }) },
+    handler: async (request) => {
+      const identity = identityOf(request);
+      if (identity.kind !== 'user') throw new ForbiddenError('An API key has no sessions');
+      await sessions.endSession(identity.userId, request.params.id);
+      return { ok: true as const };
+    },
+  });
+
+  app.post('/users/:id/mfa/reset', {
+    config: { access: 'users:manage', audit: { action: 'user.mfa_reset', resourceType: 'user' } },
+    schema: { tags: ['users'], summary: 'Turn MFA off for someone who lost their device', params: IdParamsSchema, response: replies({ 200: OkSchema }) },
+    handler: async (request) => {
+      await auth.resetMfaFor(actorOf(request), request.params.id);
+      return { ok: true as const };
+    },
   });
 };

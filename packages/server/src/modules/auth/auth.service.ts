@@ -8,10 +8,12 @@ import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import { hashToken, randomToken } from '../../platform/crypto/tokens.js';
 import type { Identity, OrgContext } from '../../platform/http/request-context.js';
 import { newId } from '../../platform/ids.js';
+import type { Actor } from '../../platform/http/request-context.js';
 import type { OrgsService } from '../orgs/orgs.service.js';
 import type { UsersService } from '../users/users.service.js';
 import { ACCESS_TOKEN_SECONDS, type AccessTokens } from './access-tokens.js';
 import type { AuthRepo } from './auth.repo.js';
+import type { SessionsService } from './sessions.service.js';
 import { BackoffLimiter, type LoginThrottle } from './login-throttle.js';
 import { generateRecoveryCode, hashRecoveryCode, RECOVERY_CODE_COUNT } from './recovery-codes.js';
 import { totp } from './totp.js';
@@ -36,6 +38,7 @@ interface AuthDeps {
   repo: AuthRepo;
   users: UsersService;
   orgs: OrgsService;
+  sessions: SessionsService;
   tokens: AccessTokens;
   throttle: LoginThrottle;
   secretBox: SecretBox;
@@ -135,6 +138,15 @@ export class AuthService {
     });
   }
 
+  /** Turns MFA off for someone who lost their device; they sign in with the password alone. */
+  async resetMfaFor(actor: Actor, userId: string): Promise<void> {
+    await this.deps.users.assertAdministers(actor, userId, 'reset MFA of');
+    await this.deps.transaction(async () => {
+      await this.deps.users.updateAccount(userId, { mfa_secret: null, mfa_pending_secret: null, mfa_enabled: 0, mfa_last_step: null });
+      await this.deps.repo.replaceRecoveryCodes(userId, []);
+    });
+  }
+
   /**
    * Exchanges a refresh token for new tokens. Each refresh token works once; presenting
    * one that was already rotated means it was copied, so the whole session is revoked.
@@ -191,7 +203,7 @@ export class AuthService {
     const keep = identity.kind === 'user' ? identity.sessionId : undefined;
     const revokedSessions = await this.deps.transaction(async () => {
       await this.deps.users.updateAccount(user.id, { password_hash: passwordHash, password_changed_at: at });
-      return this.deps.repo.revokeSessionsOfUser(user.id, at, 'password_changed', keep);
+      return this.deps.sessions.endAllSessionsOf(user.id, 'password_changed', keep);
     });
     return { revokedSessions };
   }

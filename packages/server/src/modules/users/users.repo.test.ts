@@ -7,6 +7,8 @@ import { FakeClock } from '../../test-helpers/fake-clock.js';
 import { insertMembership, insertOrg, userRow } from '../../test-helpers/fixtures.js';
 import { useMigratedDatabase } from '../../test-helpers/migrated-database.js';
 import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
+import { AuthRepo } from '../auth/auth.repo.js';
+import { SessionsService } from '../auth/sessions.service.js';
 import { OrgsRepo } from '../orgs/orgs.repo.js';
 import { OrgsService } from '../orgs/orgs.service.js';
 import { UsersRepo } from './users.repo.js';
@@ -95,6 +97,7 @@ describeOnBothDialects('UsersRepo', (dialect) => {
     const service = new UsersService({
       repo,
       orgs: new OrgsService({ repo: orgs, transaction: handle().transaction, clock: new FakeClock() }),
+      sessions: new SessionsService({ repo: new AuthRepo(handle()), clock: new FakeClock() }),
       transaction: handle().transaction,
       clock: new FakeClock(),
     });

@@ -3,6 +3,8 @@ import {
   MemberAddSchema,
   MemberUpdateSchema,
   OkSchema,
+  PasswordResetReplySchema,
+  PasswordResetSchema,
   PaginationQuerySchema,
   pageSchema,
   UserCreatedSchema,
@@ -54,6 +56,18 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService }> = async
     config: { access: 'users:manage', audit: { action: 'user.enable', resourceType: 'user' } },
     schema: { tags: userTags, summary: 'Enable a disabled account again', params: IdParamsSchema, response: replies({ 200: UserSchema }) },
     handler: async (request) => users.setDisabled(actorOf(request), request.params.id, false),
+  });
+
+  app.post('/users/:id/password', {
+    config: { access: 'users:manage', audit: { action: 'user.password_reset', resourceType: 'user' } },
+    schema: {
+      tags: userTags,
+      summary: "Set someone's password (generated when omitted) and sign them out everywhere",
+      params: IdParamsSchema,
+      body: PasswordResetSchema,
+      response: replies({ 200: PasswordResetReplySchema }),
+    },
+    handler: async (request) => users.resetPassword(actorOf(request), request.params.id, request.body),
   });
 
   app.post('/members', {

@@ -4,6 +4,8 @@ import type { Actor } from '../../platform/http/request-context.js';
 import { FakeClock } from '../../test-helpers/fake-clock.js';
 import { useMigratedDatabase } from '../../test-helpers/migrated-database.js';
 import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
+import { AuthRepo } from '../auth/auth.repo.js';
+import { SessionsService } from '../auth/sessions.service.js';
 import { OrgsRepo } from '../orgs/orgs.repo.js';
 import { OrgsService } from '../orgs/orgs.service.js';
 import { UsersRepo } from './users.repo.js';
@@ -18,7 +20,7 @@ describeOnBothDialects('UsersService', (dialect) => {
   beforeAll(async () => {
     const clock = new FakeClock();
     orgs = new OrgsService({ repo: new OrgsRepo(handle()), transaction: handle().transaction, clock });
-    users = new UsersService({ repo: new UsersRepo(handle()), orgs, transaction: handle().transaction, clock });
+    users = new UsersService({ repo: new UsersRepo(handle()), orgs, sessions: new SessionsService({ repo: new AuthRepo(handle()), clock }), transaction: handle().transaction, clock });
     const account = await users.createAccount({ email: 'owner@example.com', password: 'a password long enough' });
     const org = await orgs.createOrg({ name: 'Home' }, account.id);
     owner = { identity: { kind: 'user', userId: account.id, sessionId: 'none', email: account.email }, org: { ...org, role: 'super_admin' } };

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { MemberAdd, Page, Role, User, UserCreate, UserCreated } from '@infrapilot/protocol';
+import type { MemberAdd, Page, PasswordReset, PasswordResetReply, Role, User, UserCreate, UserCreated } from '@infrapilot/protocol';
 import type { UsersTable } from '../../db/schema.js';
 import type { TransactionRunner } from '../../db/transactions.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
 import { type Clock, isoTimestamp } from '../../platform/clock.js';
 import { hashPassword } from '../../platform/crypto/passwords.js';
 import type { Actor } from '../../platform/http/request-context.js';
-import { userIdOf } from '../../platform/http/request-context.js';
+import { personBehind } from '../../platform/http/request-context.js';
 import { newId } from '../../platform/ids.js';
+import type { SessionsService } from '../auth/sessions.service.js';
 import type { OrgsService } from '../orgs/orgs.service.js';
 import type { UserInOrg, UsersRepo } from './users.repo.js';
 
@@ -32,7 +33,13 @@ function generatePassword(): string {
 /** Accounts of people, and their membership in the actor's org. */
 export class UsersService {
   constructor(
-    private readonly deps: { repo: UsersRepo; orgs: OrgsService; transaction: TransactionRunner; clock: Clock },
+    private readonly deps: {
+      repo: UsersRepo;
+      orgs: OrgsService;
+      sessions: Pick<SessionsService, 'endAllSessionsOf'>;
+      transaction: TransactionRunner;
+      clock: Clock;
+    },
   ) {}
 
   /** Creates a user account, for bootstrapping or through createUser. */
@@ -100,19 +107,41 @@ export class UsersService {
   }
 
   /**
-   * Disabling locks an account out of every org, so a super_admin may only disable
-   * people who belong to no org outside their authority.
+   * Checks that the actor may act on another person's account: the person is in the
+   * actor's org, is not the actor (who has the self-service routes, which ask for proof),
+   * and belongs to no org outside the actor's authority, because an account spans orgs.
    */
-  async setDisabled(actor: Actor, userId: string, disabled: boolean): Promise<User> {
+  async assertAdministers(actor: Actor, userId: string, action: string): Promise<UserInOrg> {
     const target = await this.deps.repo.getInOrg(actor.org.id, userId);
     if (!target) throw new NotFoundError('User');
-    const actorUserId = userIdOf(actor.identity);
-    if (disabled && actorUserId === userId) throw new ConflictError('You cannot disable your own account');
-    if (actorUserId === null || (await this.deps.orgs.isOutsideAuthorityOf(actorUserId, userId))) {
+    const actorPerson = personBehind(actor.identity);
+    if (actorPerson === userId) throw new ConflictError(`You cannot ${action} your own account here`);
+    if (actorPerson === null || (await this.deps.orgs.isOutsideAuthorityOf(actorPerson, userId))) {
       throw new ForbiddenError('This user also belongs to an organization you do not administer');
     }
-    await this.deps.repo.update(userId, { disabled_at: disabled ? isoTimestamp(this.deps.clock.now()) : null });
+    return target;
+  }
+
+  /** Disabling locks an account out of every org and ends its sessions at once. */
+  async setDisabled(actor: Actor, userId: string, disabled: boolean): Promise<User> {
+    await this.assertAdministers(actor, userId, disabled ? 'disable' : 'enable');
+    await this.deps.transaction(async () => {
+      await this.deps.repo.update(userId, { disabled_at: disabled ? isoTimestamp(this.deps.clock.now()) : null });
+      if (disabled) await this.deps.sessions.endAllSessionsOf(userId, 'user_disabled');
+    });
     return this.getUser(actor, userId);
+  }
+
+  /** Sets someone's password (they forgot it) and ends their sessions. */
+  async resetPassword(actor: Actor, userId: string, input: PasswordReset): Promise<PasswordResetReply> {
+    await this.assertAdministers(actor, userId, 'reset the password of');
+    const generated = input.password === undefined ? generatePassword() : null;
+    const passwordHash = await hashPassword(input.password ?? generated!);
+    const revokedSessions = await this.deps.transaction(async () => {
+      await this.deps.repo.update(userId, { password_hash: passwordHash, password_changed_at: isoTimestamp(this.deps.clock.now()) });
+      return this.deps.sessions.endAllSessionsOf(userId, 'password_reset');
+    });
+    return { ok: true, initialPassword: generated, revokedSessions };
   }
 
   getAccount(userId: string): Promise<UsersTable | undefined> {

@@ -80,6 +80,23 @@ const ROUTES: Record<string, RouteCase> = {
       await caller.auth.changePassword({ currentPassword: `${PASSWORD} ${role}`, newPassword: PASSWORD });
     },
   },
+  'GET /api/v1/auth/sessions': { sample: async () => ({}) },
+  'DELETE /api/v1/auth/sessions/:id': {
+    sample: async (world, _caller, role) => {
+      // Another session of the same person, so the caller's own keeps working.
+      const other = await world.server.signIn(world.credentials[role].email, world.credentials[role].password);
+      const sessions = await other.auth.sessions();
+      return { params: { id: sessions.items.find((session) => session.current)!.id } };
+    },
+  },
+  'POST /api/v1/users/:id/password': {
+    sample: async (world) => ({ params: { id: await freshMember(world) }, body: {} }),
+    foreignParams: (world) => ({ id: world.foreign.userId }),
+  },
+  'POST /api/v1/users/:id/mfa/reset': {
+    sample: async (world) => ({ params: { id: await freshMember(world) } }),
+    foreignParams: (world) => ({ id: world.foreign.userId }),
+  },
   'GET /api/v1/orgs': { sample: async () => ({}) },
   'POST /api/v1/orgs': { sample: async () => ({ body: { name: `Lab ${sequence++}` } }) },
   'GET /api/v1/orgs/current': { sample: async () => ({}) },

@@ -55,3 +55,8 @@ declare module 'fastify' {
 export function userIdOf(identity: Identity): string | null {
   return identity.kind === 'user' ? identity.userId : null;
 }
+
+/** The person a caller acts for: the user, or the creator of an API key (null if gone). */
+export function personBehind(identity: Identity): string | null {
+  return identity.kind === 'user' ? identity.userId : identity.createdBy;
+}
