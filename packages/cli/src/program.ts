@@ -7,6 +7,7 @@ import { registerMembersCommands } from './commands/members.command.js';
 import { registerMfaCommands } from './commands/mfa.command.js';
 import { registerOrgsCommands } from './commands/orgs.command.js';
 import { registerServerCommands } from './commands/server.command.js';
+import { registerSessionsCommands } from './commands/sessions.command.js';
 import { registerUsersCommands } from './commands/users.command.js';
 import type { CliContext } from './context.js';
 import { describeError } from './errors.js';
@@ -32,6 +33,7 @@ export function buildProgram(cli: CliRuntime): Command {
   registerServerCommands(program, cli);
   registerAuthCommands(program, cli);
   registerMfaCommands(program, cli);
+  registerSessionsCommands(program, cli);
   registerOrgsCommands(program, cli);
   registerUsersCommands(program, cli);
   registerMembersCommands(program, cli);

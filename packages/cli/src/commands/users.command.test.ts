@@ -38,6 +38,22 @@ describe('infrapilot users / members / orgs', () => {
     expect((await home().run(['users', 'enable', created.user.id])).stdout).toBe('on-off@example.com is enabled.\n');
   });
 
+  it("resets someone's forgotten password and lost MFA, and lists and ends sessions", async () => {
+    const created = JSON.parse((await home().run(['users', 'create', 'forgetful@example.com', '--role', 'viewer', '--json'])).stdout);
+    const reset = await home().run(['users', 'reset-password', created.user.id]);
+    expect(reset.code).toBe(0);
+    const password = /New password: (\S+)/.exec(reset.stdout)?.[1];
+    expect(password).toBeDefined();
+    await expect(server().signIn('forgetful@example.com', password!)).resolves.toBeDefined();
+    expect(await home().run(['users', 'reset-mfa', created.user.id])).toMatchObject({ code: 0 });
+
+    const sessions = JSON.parse((await home().run(['sessions', '--json'])).stdout);
+    const current = sessions.items.find((session: { current: boolean }) => session.current);
+    expect(current).toBeDefined();
+    const table = await home().run(['sessions', 'list']);
+    expect(table.stdout).toContain(current.id);
+  });
+
   it('answers an unknown member with one error line and a non-zero exit', async () => {
     const result = await home().run(['members', 'set-role', randomUUID(), 'viewer']);
     expect(result.code).toBe(1);

@@ -4,7 +4,7 @@ import type { CliRuntime } from '../cli-runtime.js';
 import { formatTime, type Output } from '../output.js';
 import { roleOption, withPageOptions, type PageOptions } from '../option-parsers.js';
 
-/** `users list|create|disable|enable`: accounts of the current org. */
+/** `users list|create|disable|enable|reset-password|reset-mfa`: accounts of the current org. */
 export function registerUsersCommands(program: Command, cli: CliRuntime): void {
   const users = program.command('users').description('people of the current org (super_admin)');
 
@@ -55,6 +55,32 @@ export function registerUsersCommands(program: Command, cli: CliRuntime): void {
         output.result(user, () => output.line(`${user.email} is ${user.disabled ? 'disabled' : 'enabled'}.`));
       });
   }
+
+  users
+    .command('reset-password')
+    .description("set someone's forgotten password and sign them out everywhere")
+    .argument('<id>', 'the user id')
+    .option('--password <password>', 'the new password (generated and printed once when omitted)')
+    .action(async (id: string, options: { password?: string }, command: Command) => {
+      const reset = await cli.client(command).users.resetPassword(id, options.password ? { password: options.password } : {});
+      const output = cli.output(command);
+      output.result(reset, () => {
+        output.line(`Password reset; ${reset.revokedSessions} session(s) signed out.`);
+        if (reset.initialPassword) {
+          output.line(`New password: ${reset.initialPassword}`);
+          output.note('This password is shown only now; hand it over safely.');
+        }
+      });
+    });
+
+  users
+    .command('reset-mfa')
+    .description('turn MFA off for someone who lost their device')
+    .argument('<id>', 'the user id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const reply = await cli.client(command).users.resetMfa(id);
+      cli.output(command).result(reply, () => cli.output(command).line('MFA is off for that account; they can enrol again after signing in.'));
+    });
 }
 
 /** The people table, shared with `members list`. */
