@@ -16,7 +16,6 @@ import {
 } from '@infrapilot/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ForbiddenError } from '../../errors.js';
 import { actorOf, clientInfoOf, identityOf } from '../../platform/http/client-info.js';
 import { replies } from '../../platform/http/route-schemas.js';
 import type { AuthService } from './auth.service.js';
@@ -105,20 +104,14 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; sessions: Se
   app.get('/auth/sessions', {
     config: { access: 'authenticated' },
     schema: { tags, summary: 'Your signed-in sessions (where, since when)', response: replies({ 200: z.object({ items: z.array(SessionSchema), nextCursor: z.null() }) }) },
-    handler: async (request) => {
-      const identity = identityOf(request);
-      if (identity.kind !== 'user') return { items: [], nextCursor: null };
-      return { items: await sessions.listSessions(identity.userId, identity.sessionId), nextCursor: null };
-    },
+    handler: async (request) => ({ items: await sessions.listSessions(identityOf(request)), nextCursor: null }),
   });
 
   app.delete('/auth/sessions/:id', {
     config: { access: 'authenticated', audit: { action: 'auth.session_end', resourceType: 'session' } },
     schema: { tags, summary: 'Sign out one of your sessions (another device)', params: IdParamsSchema, response: replies({ 200: OkSchema }) },
     handler: async (request) => {
-      const identity = identityOf(request);
-      if (identity.kind !== 'user') throw new ForbiddenError('An API key has no sessions');
-      await sessions.endSession(identity.userId, request.params.id);
+      await sessions.endSession(identityOf(request), request.params.id);
       return { ok: true as const };
     },
   });

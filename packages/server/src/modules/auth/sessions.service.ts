@@ -1,6 +1,7 @@
 import type { Session } from '@infrapilot/protocol';
-import { NotFoundError } from '../../errors.js';
+import { ForbiddenError, NotFoundError } from '../../errors.js';
 import { type Clock, isoTimestamp } from '../../platform/clock.js';
+import type { Identity } from '../../platform/http/request-context.js';
 import type { AuthRepo } from './auth.repo.js';
 
 /**
@@ -11,8 +12,11 @@ import type { AuthRepo } from './auth.repo.js';
 export class SessionsService {
   constructor(private readonly deps: { repo: AuthRepo; clock: Clock }) {}
 
-  async listSessions(userId: string, currentSessionId: string | null): Promise<Session[]> {
-    const rows = await this.deps.repo.listLiveSessions(userId, isoTimestamp(this.deps.clock.now()));
+  /** The caller's live sessions; an API key has none. */
+  async listSessions(identity: Identity): Promise<Session[]> {
+    if (identity.kind !== 'user') return [];
+    const currentSessionId = identity.sessionId;
+    const rows = await this.deps.repo.listLiveSessions(identity.userId, isoTimestamp(this.deps.clock.now()));
     return rows.map((row) => ({
       id: row.id,
       createdAt: row.created_at,
@@ -24,10 +28,11 @@ export class SessionsService {
     }));
   }
 
-  /** Ends one of the user's own sessions; someone else's is "not found". */
-  async endSession(userId: string, sessionId: string): Promise<void> {
+  /** Ends one of the caller's own sessions; someone else's is "not found". */
+  async endSession(identity: Identity, sessionId: string): Promise<void> {
+    if (identity.kind !== 'user') throw new ForbiddenError('An API key has no sessions');
     const session = await this.deps.repo.getSession(sessionId);
-    if (!session || session.user_id !== userId || session.revoked_at !== null) throw new NotFoundError('Session');
+    if (!session || session.user_id !== identity.userId || session.revoked_at !== null) throw new NotFoundError('Session');
     await this.deps.repo.revokeSession(sessionId, isoTimestamp(this.deps.clock.now()), 'ended_by_user');
   }
 
