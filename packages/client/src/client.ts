@@ -27,11 +27,9 @@ import type {
   UserCreated,
   UserCreateSchema,
 } from '@infrapilot/protocol';
+import { ORG_HEADER } from '@infrapilot/protocol';
 import type { z } from 'zod';
 import { ApiError } from './api-error.js';
-
-/** Header naming the org a request acts in (id or slug). */
-export const ORG_HEADER = 'X-InfraPilot-Org';
 
 export interface StoredTokens {
   accessToken: string;

@@ -1,2 +1,3 @@
 export { ApiError } from './api-error.js';
-export { InfraPilotClient, ORG_HEADER, type ClientOptions, type StoredTokens } from './client.js';
+export { ORG_HEADER } from '@infrapilot/protocol';
+export { InfraPilotClient, type ClientOptions, type StoredTokens } from './client.js';

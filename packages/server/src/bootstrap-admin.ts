@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TransactionRunner } from './db/transactions.js';
+import { generatePassword } from './platform/crypto/passwords.js';
 import type { OrgsService } from './modules/orgs/orgs.service.js';
 import type { UsersService } from './modules/users/users.service.js';
 
@@ -27,7 +27,7 @@ export async function bootstrapFirstAdmin(deps: {
 }): Promise<InitialAdmin | null> {
   if ((await deps.users.countAccounts()) > 0) return null;
   const email = (deps.adminEmail ?? 'admin@infrapilot.local').toLowerCase();
-  const generatedPassword = deps.adminPassword ? null : randomBytes(15).toString('base64url');
+  const generatedPassword = deps.adminPassword ? null : generatePassword();
   const password = deps.adminPassword ?? generatedPassword!;
   await deps.transaction(async () => {
     const account = await deps.users.createAccount({ email, name: 'Administrator', password });

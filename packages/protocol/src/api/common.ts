@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { ROLES } from '../permissions.js';
 
+/** The request header naming the org a request acts in (its id or slug). */
+export const ORG_HEADER = 'X-InfraPilot-Org';
+
 /** A UUIDv7 (or any RFC 4122 UUID) identifier. */
 export const IdSchema = z.uuid().describe('Resource id (UUID)');
 

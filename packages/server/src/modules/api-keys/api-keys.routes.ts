@@ -1,6 +1,6 @@
 import { ApiKeyCreatedSchema, ApiKeyCreateSchema, ApiKeySchema, IdParamsSchema, PaginationQuerySchema, pageSchema } from '@infrapilot/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { actorOf } from '../../platform/http/client-info.js';
+import { actorOf } from '../../platform/http/request-context.js';
 import { replies } from '../../platform/http/route-schemas.js';
 import type { ApiKeysService } from './api-keys.service.js';
 

@@ -1,6 +1,6 @@
 import { AuditEntrySchema, AuditQuerySchema, pageSchema } from '@infrapilot/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { actorOf } from '../../platform/http/client-info.js';
+import { actorOf } from '../../platform/http/request-context.js';
 import { replies } from '../../platform/http/route-schemas.js';
 import type { AuditService } from './audit.service.js';
 

@@ -16,7 +16,8 @@ import {
 } from '@infrapilot/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf, clientInfoOf, identityOf } from '../../platform/http/client-info.js';
+import { clientInfoOf } from '../../platform/http/client-info.js';
+import { actorOf, identityOf } from '../../platform/http/request-context.js';
 import { replies } from '../../platform/http/route-schemas.js';
 import type { AuthService } from './auth.service.js';
 import type { SessionsService } from './sessions.service.js';

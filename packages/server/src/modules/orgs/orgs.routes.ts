@@ -1,6 +1,6 @@
 import { MyOrgSchema, OrgCreateSchema, OrgSchema, OrgUpdateSchema, pageSchema } from '@infrapilot/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { actorOf, identityOf } from '../../platform/http/client-info.js';
+import { actorOf, identityOf } from '../../platform/http/request-context.js';
 import { replies } from '../../platform/http/route-schemas.js';
 import type { OrgsService } from './orgs.service.js';
 

@@ -86,10 +86,6 @@ export class OrgsService {
     return this.getOrg(actor);
   }
 
-  getMembership(orgId: string, userId: string) {
-    return this.deps.repo.getMembership(orgId, userId);
-  }
-
   /** Whether the user belongs to any org in which `actorUserId` is not a super_admin. */
   async isOutsideAuthorityOf(actorUserId: string, userId: string): Promise<boolean> {
     const targetMemberships = await this.deps.repo.listMembershipsOfUser(userId);

@@ -13,7 +13,7 @@ import {
   UserSchema,
 } from '@infrapilot/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { actorOf } from '../../platform/http/client-info.js';
+import { actorOf } from '../../platform/http/request-context.js';
 import { replies } from '../../platform/http/route-schemas.js';
 import type { UsersService } from './users.service.js';
 

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { MemberAdd, Page, PasswordReset, PasswordResetReply, Role, User, UserCreate, UserCreated } from '@infrapilot/protocol';
 import type { UsersTable } from '../../db/schema.js';
 import type { TransactionRunner } from '../../db/transactions.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
 import { type Clock, isoTimestamp } from '../../platform/clock.js';
-import { hashPassword } from '../../platform/crypto/passwords.js';
+import { generatePassword, hashPassword } from '../../platform/crypto/passwords.js';
 import type { Actor } from '../../platform/http/request-context.js';
 import { personBehind } from '../../platform/http/request-context.js';
 import { newId } from '../../platform/ids.js';
@@ -23,11 +22,6 @@ function toUser(row: UserInOrg): User {
     createdAt: row.created_at,
     lastLoginAt: row.last_login_at,
   };
-}
-
-/** A password people can type from a screen: 20 characters, about 100 bits. */
-function generatePassword(): string {
-  return randomBytes(15).toString('base64url');
 }
 
 /** Accounts of people, and their membership in the actor's org. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 
 // argon2id with OWASP's recommended minimum (19 MiB, 2 passes).
@@ -13,4 +14,9 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
   } catch {
     return false;
   }
+}
+
+/** A password people can type from a screen: 20 URL-safe characters, 120 bits. */
+export function generatePassword(): string {
+  return randomBytes(15).toString('base64url');
 }

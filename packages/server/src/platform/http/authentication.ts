@@ -1,9 +1,8 @@
-import { roleAllows } from '@infrapilot/protocol';
+import { ORG_HEADER, roleAllows } from '@infrapilot/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../errors.js';
 import type { Identity, OrgContext } from './request-context.js';
 
-export const ORG_HEADER = 'x-infrapilot-org';
 
 /** What the guard needs from the auth, API key and org services. */
 export interface AuthenticationDeps {
@@ -44,7 +43,7 @@ export function registerAuthentication(app: FastifyInstance, deps: Authenticatio
     if (!identity) throw new UnauthenticatedError('Invalid, expired or revoked credentials');
     request.identity = identity;
 
-    const requested = request.headers[ORG_HEADER];
+    const requested = request.headers[ORG_HEADER.toLowerCase()];
     request.org = await deps.resolveOrg(identity, Array.isArray(requested) ? requested[0] : requested);
     if (access === 'authenticated') return;
     if (!request.org) throw new NotFoundError('Organization', 'You are not a member of any organization');

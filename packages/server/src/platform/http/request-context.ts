@@ -1,4 +1,6 @@
 import type { Permission, Role } from '@infrapilot/protocol';
+import type { FastifyRequest } from 'fastify';
+import { ForbiddenError } from '../../errors.js';
 
 /** Who is calling: a person through an access token, or an API key. */
 export type Identity =
@@ -51,12 +53,22 @@ declare module 'fastify' {
   }
 }
 
-/** The caller's user id, if the caller is a person. */
-export function userIdOf(identity: Identity): string | null {
-  return identity.kind === 'user' ? identity.userId : null;
-}
-
 /** The person a caller acts for: the user, or the creator of an API key (null if gone). */
 export function personBehind(identity: Identity): string | null {
   return identity.kind === 'user' ? identity.userId : identity.createdBy;
+}
+
+/**
+ * The caller of a route that required a permission. The guard has already resolved
+ * identity and org; this only narrows the types for the handler.
+ */
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.identity || !request.org) throw new ForbiddenError('No organization context');
+  return { identity: request.identity, org: request.org };
+}
+
+/** The caller of a route that required only a signed-in caller. */
+export function identityOf(request: FastifyRequest): Identity {
+  if (!request.identity) throw new ForbiddenError('Not signed in');
+  return request.identity;
 }
