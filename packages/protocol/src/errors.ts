@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'agent_offline',
   'agent_timeout',
   'capability_failed',
+  'capability_unavailable',
   'internal_error',
   'service_unavailable',
 ] as const;

@@ -7,3 +7,4 @@ export * from './api/users.js';
 export * from './api/members.js';
 export * from './api/api-keys.js';
 export * from './api/audit.js';
+export * from './api/agents.js';

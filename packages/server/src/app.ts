@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
@@ -6,7 +7,11 @@ import type { ServerConfig } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import type { DatabaseHandle } from './db/transactions.js';
+import { type AgentGateway, startAgentGateway } from './gateway/agent-gateway.js';
+import { CommandRouter } from './gateway/command-router.js';
 import { type Clock, systemClock } from './platform/clock.js';
+import { InternalCa } from './platform/crypto/internal-ca.js';
+import { EventBus } from './platform/events/event-bus.js';
 import { loadMasterKey } from './platform/crypto/master-key.js';
 import { SecretBox } from './platform/crypto/secret-box.js';
 import { registerAuditHook } from './platform/http/audit-hook.js';
@@ -16,6 +21,10 @@ import { registerMetrics } from './platform/http/metrics.js';
 import { registerOpenApi } from './platform/http/openapi.js';
 import type { RouteAccess, RouteAudit } from './platform/http/request-context.js';
 import { newId } from './platform/ids.js';
+import { AgentsRepo } from './modules/agents/agents.repo.js';
+import { agentsRoutes } from './modules/agents/agents.routes.js';
+import { AgentsService, type AgentsSettings } from './modules/agents/agents.service.js';
+import { downloadsRoutes } from './modules/agents/downloads.routes.js';
 import { ApiKeysRepo } from './modules/api-keys/api-keys.repo.js';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.js';
 import { ApiKeysService } from './modules/api-keys/api-keys.service.js';
@@ -50,6 +59,7 @@ export interface Services {
   sessions: SessionsService;
   apiKeys: ApiKeysService;
   audit: AuditService;
+  agents: AgentsService;
 }
 
 /** One registered route and what it declares; the RBAC test walks these. */
@@ -65,6 +75,11 @@ export interface App {
   routes: RouteInfo[];
   services: Services;
   database: DatabaseHandle;
+  bus: EventBus;
+  commands: CommandRouter;
+  ca: InternalCa;
+  /** Starts the gRPC listener agents dial (config.grpcHost:grpcPort); app.close() stops it. */
+  listenForAgents(): Promise<AgentGateway>;
   close(): Promise<void>;
 }
 
@@ -105,7 +120,19 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
   });
   const apiKeys = new ApiKeysService({ repo: new ApiKeysRepo(database), clock });
   const audit = new AuditService({ repo: new AuditRepo(database), clock });
-  const services: Services = { orgs, users, auth, sessions, apiKeys, audit };
+
+  // Subscribers' failures are logged by the HTTP server's logger, created below.
+  const bus = new EventBus((event, error) => http.log.error({ err: error, event }, 'event subscriber failed'));
+  const ca = await InternalCa.loadOrCreate(config.dataDir, secretBox);
+  const commands = new CommandRouter(clock);
+  const agentSettings: AgentsSettings = {
+    heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
+    agentServerUrl: config.agentServerUrl ?? `https://${new URL(config.publicUrl).host.replace(/:\d+$/, '')}:${config.grpcPort}`,
+    publicUrl: config.publicUrl,
+    metricsRetentionDays: config.metricsRetentionDays,
+  };
+  const agents = new AgentsService({ repo: new AgentsRepo(database), ca, commands, bus, transaction, clock, settings: agentSettings });
+  const services: Services = { orgs, users, auth, sessions, apiKeys, audit, agents };
 
   const http = Fastify({
     logger: options.logger === false ? false : { level: config.logLevel },
@@ -140,6 +167,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
     defaultOrgOf: (userId) => orgs.defaultOrgIdOf(userId),
   });
   registerMetrics(http);
+  bus.subscribe('agent.status_changed', (event) => http.log.info(event, 'agent status changed'));
   await registerOpenApi(http, config.publicUrl);
 
   await http.register(healthRoutes, { checkDatabase: async () => void (await sql`select 1`.execute(database.root)) });
@@ -150,16 +178,52 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
       await api.register(usersRoutes, { users });
       await api.register(apiKeysRoutes, { apiKeys });
       await api.register(auditRoutes, { audit });
+      await api.register(agentsRoutes, { agents });
     },
     { prefix: '/api/v1' },
   );
+  await http.register(downloadsRoutes, { agentBundlePath: config.agentBundlePath, publicUrl: config.publicUrl, agentServerUrl: () => agentSettings.agentServerUrl });
+
+  // Status follows heartbeats: a sweep marks silent agents offline; old samples are pruned hourly.
+  const sweep = setInterval(() => {
+    agents.markSilentAgentsOffline().catch((error: unknown) => http.log.warn({ err: error }, 'agent status sweep failed'));
+  }, Math.max(500, (config.heartbeatIntervalSeconds * 1000) / 2));
+  const prune = setInterval(() => {
+    agents.pruneOldSamples().catch((error: unknown) => http.log.warn({ err: error }, 'metrics pruning failed'));
+  }, 60 * 60 * 1000);
+  sweep.unref();
+  prune.unref();
+  let gateway: AgentGateway | undefined;
 
   return {
     http,
     routes,
     services,
     database,
+    bus,
+    commands,
+    ca,
+    async listenForAgents() {
+      if (gateway) return gateway;
+      const tls = await ca.issueServerCertificate([
+        new URL(config.publicUrl).hostname,
+        new URL(agentSettings.agentServerUrl).hostname,
+        'localhost',
+        '127.0.0.1',
+        '::1',
+        hostname(),
+      ].map((name) => name.replace(/^\[|\]$/g, '')));
+      gateway = await startAgentGateway({ host: config.grpcHost, port: config.grpcPort, tls, agents, commands, logger: http.log });
+      // With port 0 (tests), join commands must name the port actually bound.
+      if (!config.agentServerUrl && config.grpcPort === 0) {
+        agentSettings.agentServerUrl = `https://${new URL(agentSettings.agentServerUrl).hostname}:${gateway.port}`;
+      }
+      return gateway;
+    },
     async close() {
+      clearInterval(sweep);
+      clearInterval(prune);
+      await gateway?.close();
       await http.close();
       await database.destroy();
     },

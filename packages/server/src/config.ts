@@ -6,8 +6,16 @@ export interface ServerConfig {
   dataDir: string;
   httpHost: string;
   httpPort: number;
+  /** Where the agent gateway listens; defaults to the HTTP host. */
+  grpcHost: string;
   grpcPort: number;
   publicUrl: string;
+  /** The gRPC URL put in join commands; default https://<public URL's host>:<grpcPort>. */
+  agentServerUrl: string | undefined;
+  heartbeatIntervalSeconds: number;
+  metricsRetentionDays: number;
+  /** The single-file agent served at /downloads/agent.js (the CLI knows where its build is). */
+  agentBundlePath: string | undefined;
   databaseUrl: string;
   redisUrl: string | undefined;
   masterKey: string | undefined;
@@ -28,7 +36,12 @@ const EnvironmentSchema = z.object({
   INFRAPILOT_DATA_DIR: z.string().min(1).optional(),
   INFRAPILOT_HTTP_HOST: z.string().min(1).optional(),
   INFRAPILOT_HTTP_PORT: PortSchema.optional(),
+  INFRAPILOT_GRPC_HOST: z.string().min(1).optional(),
   INFRAPILOT_GRPC_PORT: PortSchema.optional(),
+  INFRAPILOT_AGENT_URL: z.url({ protocol: /^https$/ }).optional(),
+  INFRAPILOT_HEARTBEAT_INTERVAL: z.coerce.number().int().min(1).max(300).optional(),
+  INFRAPILOT_METRICS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  INFRAPILOT_AGENT_BUNDLE: z.string().min(1).optional(),
   INFRAPILOT_PUBLIC_URL: z.url().optional(),
   DATABASE_URL: z.string().min(1).optional(),
   REDIS_URL: z.string().min(1).optional(),
@@ -54,11 +67,17 @@ export function loadConfig(
   const env = parsed.data;
   const dataDir = resolve(overrides.dataDir ?? env.INFRAPILOT_DATA_DIR ?? './data');
   const httpPort = overrides.httpPort ?? env.INFRAPILOT_HTTP_PORT ?? 8080;
+  const httpHost = overrides.httpHost ?? env.INFRAPILOT_HTTP_HOST ?? defaults.httpHost;
   return {
     dataDir,
-    httpHost: overrides.httpHost ?? env.INFRAPILOT_HTTP_HOST ?? defaults.httpHost,
+    httpHost,
     httpPort,
+    grpcHost: overrides.grpcHost ?? env.INFRAPILOT_GRPC_HOST ?? httpHost,
     grpcPort: overrides.grpcPort ?? env.INFRAPILOT_GRPC_PORT ?? 8443,
+    agentServerUrl: overrides.agentServerUrl ?? env.INFRAPILOT_AGENT_URL,
+    heartbeatIntervalSeconds: overrides.heartbeatIntervalSeconds ?? env.INFRAPILOT_HEARTBEAT_INTERVAL ?? 10,
+    metricsRetentionDays: overrides.metricsRetentionDays ?? env.INFRAPILOT_METRICS_RETENTION_DAYS ?? 7,
+    agentBundlePath: overrides.agentBundlePath ?? env.INFRAPILOT_AGENT_BUNDLE,
     publicUrl: overrides.publicUrl ?? env.INFRAPILOT_PUBLIC_URL ?? `http://localhost:${httpPort}`,
     databaseUrl: overrides.databaseUrl ?? env.DATABASE_URL ?? `sqlite:${join(dataDir, 'infrapilot.db')}`,
     redisUrl: overrides.redisUrl ?? env.REDIS_URL,

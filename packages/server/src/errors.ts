@@ -71,8 +71,19 @@ export class AgentOfflineError extends AgentError {
 }
 
 export class AgentTimeoutError extends AgentError {
-  constructor(agentName: string, seconds: number) {
-    super('agent_timeout', 504, `Agent ${agentName} did not answer within ${seconds}s`);
+  constructor(agentName: string, seconds: number, message = `Agent ${agentName} did not answer within ${seconds}s`) {
+    super('agent_timeout', 504, message);
+  }
+}
+
+/** The agent is connected but did not announce the command (older version, or its policy forbids it). */
+export class CapabilityUnavailableError extends AgentError {
+  constructor(agentName: string, command: string) {
+    super(
+      'capability_unavailable',
+      422,
+      `Agent ${agentName} does not offer "${command}": it runs an older version, or its policy file (/etc/infrapilot/agent.yaml) does not allow it`,
+    );
   }
 }
 

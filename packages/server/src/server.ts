@@ -6,6 +6,8 @@ export interface RunningServer {
   app: App;
   config: ServerConfig;
   url: string;
+  /** The port the agent gateway bound (config.grpcPort unless that was 0). */
+  grpcPort: number;
   initialAdmin: InitialAdmin | null;
   stop(): Promise<void>;
 }
@@ -27,10 +29,11 @@ export async function startServer(
       adminPassword: config.adminPassword,
     });
     await app.http.listen({ host: config.httpHost, port: config.httpPort });
+    const gateway = await app.listenForAgents();
     const address = app.http.server.address();
     const port = typeof address === 'object' && address ? address.port : config.httpPort;
     const shownHost = config.httpHost === '0.0.0.0' || config.httpHost === '::' ? 'localhost' : config.httpHost;
-    return { app, config, url: `http://${shownHost}:${port}`, initialAdmin, stop: () => app.close() };
+    return { app, config, url: `http://${shownHost}:${port}`, grpcPort: gateway.port, initialAdmin, stop: () => app.close() };
   } catch (error) {
     await app.close();
     throw error;

@@ -18,6 +18,8 @@ const TABLES = {
   audit_logs: true,
   agents: true,
   enrollment_tokens: true,
+  agent_certificates: true,
+  agent_metric_samples: true,
 } as const satisfies Record<keyof Database, true>;
 
 describeOnBothDialects('migrations and transactions', (dialect) => {

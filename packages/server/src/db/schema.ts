@@ -1,8 +1,11 @@
+import type { ColumnType } from 'kysely';
+
 /**
  * Table types for Kysely. Column types are chosen to behave the same on SQLite and
  * PostgreSQL: ids are UUIDv7 text, timestamps are ISO-8601 UTC text (sortable),
  * booleans are 0/1 integers, JSON is text.
  */
+
 export interface OrganizationsTable {
   id: string;
   name: string;
@@ -105,6 +108,17 @@ export interface AgentsTable {
   version: string | null;
   last_seen_at: string | null;
   created_at: string;
+  os_name: string | null;
+  kernel: string | null;
+  architecture: string | null;
+  platform: string | null;
+  protocol_version: number | null;
+  /** JSON array of the command names the agent announced. */
+  capabilities: string | null;
+  certificate_expires_at: string | null;
+  /** JSON of the last heartbeat's figures, per-mount disks included. */
+  latest_metrics: string | null;
+  revoked_at: string | null;
 }
 
 export interface EnrollmentTokensTable {
@@ -116,6 +130,36 @@ export interface EnrollmentTokensTable {
   created_at: string;
   expires_at: string;
   used_at: string | null;
+  agent_name: string | null;
+  revoked_at: string | null;
+}
+
+export interface AgentCertificatesTable {
+  id: string;
+  agent_id: string;
+  fingerprint: string;
+  serial_number: string;
+  not_before: string;
+  not_after: string;
+  issued_at: string;
+  revoked_at: string | null;
+}
+
+/** One heartbeat's figures. pg returns bigint as text, hence the read type. */
+export interface AgentMetricSamplesTable {
+  agent_id: string;
+  collected_at_ms: ColumnType<string | number, number, number>;
+  cpu_percent: number;
+  memory_used_bytes: number;
+  memory_total_bytes: number;
+  disk_used_bytes: number;
+  disk_total_bytes: number;
+  load_average_1m: number;
+  load_average_5m: number;
+  load_average_15m: number;
+  network_receive_bytes_per_second: number;
+  network_transmit_bytes_per_second: number;
+  uptime_seconds: number;
 }
 
 export interface Database {
@@ -129,4 +173,6 @@ export interface Database {
   audit_logs: AuditLogsTable;
   agents: AgentsTable;
   enrollment_tokens: EnrollmentTokensTable;
+  agent_certificates: AgentCertificatesTable;
+  agent_metric_samples: AgentMetricSamplesTable;
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InfraPilotClient } from '@infrapilot/client';
 import { type App, buildApp } from '../app.js';
+import type { AgentGateway } from '../gateway/agent-gateway.js';
 import { bootstrapFirstAdmin } from '../bootstrap-admin.js';
 import { loadConfig } from '../config.js';
 import type { Dialect } from '../db/connect.js';
@@ -15,6 +16,8 @@ export const ADMIN_PASSWORD = 'correct horse battery staple';
 
 export interface TestServer {
   app: App;
+  /** The agent gateway, listening on a loopback port. */
+  gateway: AgentGateway;
   clock: FakeClock;
   baseUrl: string;
   dataDir: string;
@@ -39,12 +42,25 @@ export interface TestServer {
 export async function startTestServer(
   dialect: Dialect,
   reuse?: { database: TestDatabase; dataDir: string; masterKey: string; clock?: FakeClock },
+  options: { grpcPort?: number; heartbeatIntervalSeconds?: number } = {},
 ): Promise<TestServer & { database: TestDatabase }> {
   const database = reuse?.database ?? (await createTestDatabase(dialect));
   const dataDir = reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'infrapilot-data-'));
   const masterKey = reuse?.masterKey ?? randomBytes(32).toString('base64');
   const clock = reuse?.clock ?? new FakeClock();
-  const config = loadConfig({ dataDir, databaseUrl: database.url, masterKey, httpHost: '127.0.0.1', httpPort: 0, logLevel: 'silent' }, {});
+  const config = loadConfig(
+    {
+      dataDir,
+      databaseUrl: database.url,
+      masterKey,
+      httpHost: '127.0.0.1',
+      httpPort: 0,
+      grpcPort: options.grpcPort ?? 0,
+      heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 1,
+      logLevel: 'silent',
+    },
+    {},
+  );
   const app = await buildApp(config, { clock, logger: false });
   await bootstrapFirstAdmin({
     users: app.services.users,
@@ -55,6 +71,7 @@ export async function startTestServer(
     adminPassword: ADMIN_PASSWORD,
   });
   await app.http.listen({ host: '127.0.0.1', port: 0 });
+  const gateway = await app.listenForAgents();
   const address = app.http.server.address();
   if (!address || typeof address === 'string') throw new Error('server did not bind a TCP port');
   const baseUrl = `http://127.0.0.1:${address.port}`;
@@ -74,6 +91,7 @@ export async function startTestServer(
   };
   return {
     app,
+    gateway,
     clock,
     baseUrl,
     dataDir,

@@ -1,0 +1,95 @@
+import { create } from '@bufbuild/protobuf';
+import { AgentMessageSchema, CommandErrorSchema, type AgentMessage, type ServerMessage } from '@infrapilot/protocol/agent';
+import { CommandFailure, type CapabilityRegistry, type CommandPayload } from '../capabilities/registry.js';
+import type { ExecutedRequests } from './executed-requests.js';
+
+/** Something the dispatcher reports, for logs and tests. */
+export type DispatchEvent =
+  | { kind: 'executed'; requestId: string; command: string }
+  | { kind: 'duplicate'; requestId: string }
+  | { kind: 'refused'; requestId: string; code: string };
+
+function errorAnswer(requestId: string, code: string, message: string): AgentMessage {
+  return create(AgentMessageSchema, { requestId, payload: { case: 'error', value: create(CommandErrorSchema, { code, message }) } });
+}
+
+/**
+ * Runs the commands that arrive on the CommandStream: at most once per request_id,
+ * never past its deadline, stoppable by a Cancel. Answers go to `send`, which the
+ * runtime points at whichever stream is open when the answer is ready.
+ */
+export class CommandDispatcher {
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(
+    private readonly registry: CapabilityRegistry,
+    private readonly executed: ExecutedRequests,
+    private readonly send: (message: AgentMessage) => void,
+    private readonly onEvent: (event: DispatchEvent) => void = () => {},
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Handles one message from the server (Welcome is the runtime's business, not ours). */
+  dispatch(message: ServerMessage): void {
+    const { requestId, payload } = message;
+    if (payload.case === 'welcome') return;
+    if (payload.case === 'cancel') {
+      this.running.get(payload.value.targetRequestId)?.abort(new CommandFailure('cancelled', 'Cancelled by the control plane'));
+      return;
+    }
+    if (!requestId) return; // Nothing to answer to; a malformed command is dropped.
+    if (this.executed.has(requestId)) {
+      this.onEvent({ kind: 'duplicate', requestId });
+      // Still running: its answer will come. Finished: send the same answer again.
+      const answer = this.executed.answerOf(requestId);
+      if (answer) this.send(answer);
+      return;
+    }
+    const deadline = Number(message.deadlineUnixMs);
+    const remaining = deadline - this.now();
+    if (!deadline || remaining <= 0) {
+      this.refuse(requestId, deadline, 'deadline_exceeded', 'The command arrived after its deadline and was not started');
+      return;
+    }
+    const resolution = this.registry.resolve(payload.case);
+    if ('error' in resolution) {
+      this.refuse(requestId, deadline, resolution.error.code, resolution.error.message);
+      return;
+    }
+    this.executed.start(requestId, deadline);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new CommandFailure('deadline_exceeded', 'The command ran past its deadline')), remaining);
+    this.running.set(requestId, controller);
+    this.onEvent({ kind: 'executed', requestId, command: resolution.handler.command });
+    const aborted = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+    });
+    Promise.race([resolution.handler.handle(payload as CommandPayload, { requestId, signal: controller.signal }), aborted])
+      .then(
+        (result) => create(AgentMessageSchema, { requestId, payload: result }),
+        (error: unknown) =>
+          error instanceof CommandFailure
+            ? errorAnswer(requestId, error.code, error.message)
+            : errorAnswer(requestId, 'failed', error instanceof Error ? error.message : String(error)),
+      )
+      .then((answer) => {
+        clearTimeout(timer);
+        this.running.delete(requestId);
+        this.executed.finish(requestId, answer);
+        this.send(answer);
+      });
+  }
+
+  private refuse(requestId: string, deadline: number, code: string, message: string): void {
+    this.onEvent({ kind: 'refused', requestId, code });
+    const answer = errorAnswer(requestId, code, message);
+    this.executed.start(requestId, deadline || this.now());
+    this.executed.finish(requestId, answer);
+    this.send(answer);
+  }
+
+  /** Stops everything still running (the agent is shutting down). */
+  abortAll(): void {
+    for (const controller of this.running.values()) controller.abort(new CommandFailure('cancelled', 'The agent is shutting down'));
+  }
+}

@@ -1,0 +1,11 @@
+/** The InfraPilot agent: enrollment, the mTLS runtime, and the capabilities it serves. */
+export { AgentRuntime, AgentRejectedError, type AgentRuntimeOptions, type AgentRuntimeEvents } from './connection/agent-runtime.js';
+export { joinControlPlane, validateJoinOptions, JoinError, type JoinOptions } from './connection/enroll.js';
+export { CaPinMismatchError, fetchPinnedCaCertificate, pinnedHashOf } from './connection/ca-pinning.js';
+export { StateStore, NotEnrolledError, DEFAULT_STATE_DIR, type AgentIdentity, type AgentCredentials } from './connection/state-store.js';
+export { openConnection, type AgentConnection } from './connection/transport.js';
+export { createKeyAndRequest, lifetimeOf, renewalDueAt } from './connection/identity.js';
+export type { DispatchEvent } from './connection/command-dispatcher.js';
+export { loadPolicy, DEFAULT_POLICY, DEFAULT_POLICY_PATH, PolicyError, type AgentPolicy } from './policy.js';
+export { createConsoleLogger, silentLogger, type AgentLogger } from './logger.js';
+export { AGENT_VERSION } from './version.js';

@@ -1,0 +1,246 @@
+// The host owner's word on what the control plane may do on this machine. The control
+// plane cannot change this file; the agent reads it at start and refuses anything it
+// does not allow. Every mistake in it is an error, never a silent default, because a
+// misspelt key that fell back to a default could widen or narrow access unnoticed.
+import { readFile } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+
+/** Where the agent looks for its policy unless told otherwise. */
+export const DEFAULT_POLICY_PATH = '/etc/infrapilot/agent.yaml';
+
+/** A capability the policy can allow or refuse. */
+export type CapabilityName = 'system' | 'docker' | 'proxy' | 'exec' | 'jobs';
+
+const DEFAULT_PROXY_PATHS = ['/etc/nginx/conf.d', '/etc/caddy/sites'];
+const DEFAULT_BACKUP_PATHS = ['/var/backups/infrapilot'];
+
+// Returns what is wrong with an absolute path, or undefined when it is fine. `.` and `..`
+// are refused rather than resolved so that what the owner reads is what is enforced.
+function absolutePathProblem(value: string): string | undefined {
+  if (value.includes('\0')) return 'must not contain a NUL byte';
+  if (!value.startsWith('/')) return `must be an absolute path, got "${value}"`;
+  if (value.split('/').some((segment) => segment === '.' || segment === '..')) {
+    return `must not contain "." or ".." segments, got "${value}"`;
+  }
+  return undefined;
+}
+
+const DirectorySchema = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = absolutePathProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  // "/etc/nginx/conf.d/" and "/etc//nginx/conf.d" name the same directory; storing one
+  // spelling keeps prefix checks by other modules simple.
+  .transform((value) => {
+    const normalised = posix.normalize(value);
+    return normalised.length > 1 && normalised.endsWith('/') ? normalised.slice(0, -1) : normalised;
+  });
+
+const ArgumentPatternSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine((value) => !value.includes('\0'), 'must not contain a NUL byte');
+
+const CommandPatternSchema = z
+  .array(ArgumentPatternSchema)
+  .min(1, 'must name a program')
+  .superRefine((pattern, ctx) => {
+    const program = pattern[0];
+    if (program !== undefined) {
+      const problem =
+        absolutePathProblem(program) ??
+        (posix.normalize(program) !== program || program.endsWith('/')
+          ? `must be a normalised path, got "${program}"`
+          : undefined);
+      if (problem !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [0], message: `program ${problem}` });
+      }
+    }
+    pattern.forEach((argument, index) => {
+      if (argument === '**' && index !== pattern.length - 1) {
+        ctx.addIssue({ code: 'custom', path: [index], message: '"**" may only be the last element' });
+      }
+    });
+  });
+
+const CapabilitiesSchema = z
+  .object({
+    system: z
+      .boolean()
+      .refine((value) => value, 'cannot be turned off (ping, system.info and metrics are always on)')
+      .default(true),
+    docker: z.boolean().default(true),
+    proxy: z.boolean().default(true),
+    exec: z.boolean().default(false),
+    jobs: z.boolean().default(false),
+  })
+  .strict();
+
+const PathsSchema = z
+  .object({
+    proxy: z.array(DirectorySchema).default(() => [...DEFAULT_PROXY_PATHS]),
+    backups: z.array(DirectorySchema).default(() => [...DEFAULT_BACKUP_PATHS]),
+  })
+  .strict();
+
+/** The policy file's schema; every key is optional and unknown keys are errors. */
+export const AgentPolicySchema = z
+  .object({
+    capabilities: CapabilitiesSchema.prefault({}),
+    commands: z.array(CommandPatternSchema).default(() => []),
+    paths: PathsSchema.prefault({}),
+  })
+  .strict();
+
+/** A validated policy, every default filled in. */
+export type AgentPolicy = z.infer<typeof AgentPolicySchema>;
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The policy of a host without a policy file: containers and proxy yes, shells and jobs no. */
+export const DEFAULT_POLICY: AgentPolicy = deepFreeze({
+  capabilities: { system: true, docker: true, proxy: true, exec: false, jobs: false },
+  commands: [],
+  paths: { proxy: [...DEFAULT_PROXY_PATHS], backups: [...DEFAULT_BACKUP_PATHS] },
+});
+
+/** The policy file could not be read or is invalid; `problems` lists each one with its key path. */
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError';
+
+  constructor(
+    readonly path: string,
+    readonly problems: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(problems.map((problem) => `${path}: ${problem}`).join('\n'), options);
+  }
+}
+
+function keyPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+// Names types the way a YAML author thinks of them.
+function yamlTypeName(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'list';
+  if (typeof value === 'object') return 'mapping';
+  return typeof value;
+}
+
+const YAML_TYPE_NAMES: Record<string, string> = { array: 'list', object: 'mapping' };
+
+function describeIssue(issue: z.core.$ZodIssue): string[] {
+  const at = (path: readonly PropertyKey[], message: string): string => {
+    const where = keyPath(path);
+    return where === '' ? message : `${where}: ${message}`;
+  };
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => at([...issue.path, key], 'unknown key'));
+    case 'invalid_type': {
+      const expected = YAML_TYPE_NAMES[issue.expected] ?? issue.expected;
+      let message = `expected ${expected}, got ${yamlTypeName(issue.input)}`;
+      if (typeof issue.input === 'string') {
+        message += ` "${issue.input}"`;
+        // YAML 1.2 (what the yaml package reads) no longer treats yes/no/on/off as booleans.
+        if (issue.expected === 'boolean' && /^(yes|no|on|off|y|n)$/i.test(issue.input)) {
+          message += ' (write true or false)';
+        }
+      }
+      if (issue.input === null && issue.expected === 'array') message += ' (write [] for none)';
+      return [at(issue.path, message)];
+    }
+    default:
+      return [at(issue.path, issue.message)];
+  }
+}
+
+/** Validates already-parsed policy data, throwing a PolicyError that names `source` on failure. */
+export function parsePolicy(data: unknown, source: string): AgentPolicy {
+  // A file holding only comments is a policy that keeps every default.
+  const result = AgentPolicySchema.safeParse(data ?? {}, { reportInput: true });
+  if (result.success) return result.data;
+  throw new PolicyError(source, result.error.issues.flatMap(describeIssue));
+}
+
+/** Reads the policy file; a missing file means the defaults, anything unreadable or invalid throws PolicyError. */
+export async function loadPolicy(
+  path: string = DEFAULT_POLICY_PATH,
+): Promise<{ policy: AgentPolicy; source: 'file' | 'defaults' }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { policy: structuredClone(DEFAULT_POLICY), source: 'defaults' };
+    }
+    // An unreadable file is not the same as no file: the owner wrote something, so
+    // running on defaults could allow what they meant to forbid.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new PolicyError(path, [`cannot read: ${reason}`], { cause: error });
+  }
+  // uniqueKeys (the default) makes a repeated key an error instead of last-one-wins.
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (document.errors.length > 0) {
+    throw new PolicyError(
+      path,
+      document.errors.map(
+        (error) => `line ${lineCounter.linePos(error.pos[0]).line}: ${error.message}`,
+      ),
+    );
+  }
+  let data: unknown;
+  try {
+    // toJS resolves aliases, so an unknown alias or an alias bomb surfaces only here.
+    data = document.toJS();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new PolicyError(path, [reason], { cause: error });
+  }
+  return { policy: parsePolicy(data, path), source: 'file' };
+}
+
+/** Whether the policy allows a capability; `system` is always allowed. */
+export function capabilityAllowed(policy: AgentPolicy, name: CapabilityName): boolean {
+  return name === 'system' || policy.capabilities[name];
+}
+
+function patternMatches(pattern: readonly string[], argv: readonly string[]): boolean {
+  for (let i = 0; i < pattern.length; i++) {
+    const expected = pattern[i];
+    if (expected === '**') return true;
+    const actual = argv[i];
+    if (actual === undefined) return false;
+    if (expected !== '*' && expected !== actual) return false;
+  }
+  return argv.length === pattern.length;
+}
+
+/**
+ * Whether argv matches one of the policy's command patterns: `*` matches exactly one
+ * argument, a trailing `**` matches any number of remaining arguments (none included),
+ * anything else matches only itself.
+ * @example commandAllowed(policy, ['/usr/bin/systemctl', 'restart', 'nginx'])
+ */
+export function commandAllowed(policy: AgentPolicy, argv: readonly string[]): boolean {
+  if (argv.length === 0) return false;
+  return policy.commands.some((pattern) => patternMatches(pattern, argv));
+}

@@ -1,0 +1,40 @@
+import { EventEmitter } from 'node:events';
+
+/** Every event on the bus and its payload. Add an event here before publishing it. */
+export interface DomainEvents {
+  'agent.enrolled': { orgId: string; agentId: string; name: string; at: string };
+  'agent.status_changed': { orgId: string; agentId: string; from: string; to: string; at: string };
+  'agent.removed': { orgId: string; agentId: string; at: string };
+}
+
+export type DomainEventName = keyof DomainEvents;
+
+/**
+ * How modules tell each other what happened without calling each other. In-process by
+ * default; a Redis-backed bus with the same interface comes when REDIS_URL is set.
+ * A failing subscriber is logged and never breaks the publisher.
+ */
+export class EventBus {
+  private readonly emitter = new EventEmitter({ captureRejections: false });
+
+  constructor(private readonly onSubscriberError: (event: string, error: unknown) => void = () => {}) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  publish<K extends DomainEventName>(event: K, payload: DomainEvents[K]): void {
+    for (const listener of this.emitter.listeners(event)) {
+      try {
+        const result = (listener as (payload: DomainEvents[K]) => unknown)(payload);
+        if (result instanceof Promise) result.catch((error: unknown) => this.onSubscriberError(event, error));
+      } catch (error) {
+        this.onSubscriberError(event, error);
+      }
+    }
+  }
+
+  /** Returns the function that unsubscribes. */
+  subscribe<K extends DomainEventName>(event: K, listener: (payload: DomainEvents[K]) => void | Promise<void>): () => void {
+    this.emitter.on(event, listener);
+    return () => this.emitter.off(event, listener);
+  }
+}
