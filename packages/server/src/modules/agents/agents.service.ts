@@ -15,18 +15,19 @@ import {
 } from '@infrapilot/protocol';
 import { PingCommandSchema, SystemInfoCommandSchema, type Hello, type OsInfo, type SystemMetrics } from '@infrapilot/protocol/agent';
 import type { Insertable } from 'kysely';
-import type { AgentMetricSamplesTable, AgentsTable, EnrollmentTokensTable } from '../../db/schema.js';
+import type { AgentCertificatesTable, AgentMetricSamplesTable, AgentsTable, EnrollmentTokensTable } from '../../db/schema.js';
 import type { TransactionRunner } from '../../db/transactions.js';
 import { CapabilityFailedError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
 import type { CommandRouter } from '../../gateway/command-router.js';
 import { type Clock, isoTimestamp } from '../../platform/clock.js';
-import { type InternalCa, InvalidCertificateRequestError } from '../../platform/crypto/internal-ca.js';
+import { type InternalCa, InvalidCertificateRequestError, type IssuedCertificate } from '../../platform/crypto/internal-ca.js';
 import { hashToken, randomToken } from '../../platform/crypto/tokens.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Actor } from '../../platform/http/request-context.js';
 import { newId } from '../../platform/ids.js';
 import type { AgentsRepo } from './agents.repo.js';
 import { joinCommandFor, installCommandFor } from './join-commands.js';
+import { pageOf } from '../../platform/pagination.js';
 
 /** Who is calling over mTLS, established from the client certificate. */
 export interface AgentPrincipal {
@@ -110,6 +111,19 @@ function sampleRow(agentId: string, metrics: SystemMetrics, collectedAtMs: numbe
     network_receive_bytes_per_second: finite(metrics.networkReceiveBytesPerSecond),
     network_transmit_bytes_per_second: finite(metrics.networkTransmitBytesPerSecond),
     uptime_seconds: Number(metrics.uptimeSeconds),
+  };
+}
+
+function certificateRow(agentId: string, issued: IssuedCertificate, issuedAt: string): AgentCertificatesTable {
+  return {
+    id: newId(),
+    agent_id: agentId,
+    fingerprint: issued.fingerprint,
+    serial_number: issued.serialNumber,
+    not_before: isoTimestamp(issued.notBefore),
+    not_after: isoTimestamp(issued.notAfter),
+    issued_at: issuedAt,
+    revoked_at: null,
   };
 }
 
@@ -207,13 +221,7 @@ export class AgentsService {
     if (!hostname) throw new ValidationError('hostname is required');
 
     const agentId = newId();
-    let issued;
-    try {
-      issued = await this.deps.ca.signClientCertificate(request.certificateRequest, agentId);
-    } catch (error) {
-      if (error instanceof InvalidCertificateRequestError) throw new ValidationError(error.message);
-      throw error;
-    }
+    const issued = await this.signCertificate(request.certificateRequest, agentId);
     const at = isoTimestamp(now);
     await this.deps.transaction(async () => {
       if (!(await this.deps.repo.claimEnrollmentToken(token.id, at))) throw refuse('the enrollment token was already used');
@@ -237,16 +245,7 @@ export class AgentsService {
         latest_metrics: null,
         revoked_at: null,
       });
-      await this.deps.repo.createCertificate({
-        id: newId(),
-        agent_id: agentId,
-        fingerprint: issued.fingerprint,
-        serial_number: issued.serialNumber,
-        not_before: isoTimestamp(issued.notBefore),
-        not_after: isoTimestamp(issued.notAfter),
-        issued_at: at,
-        revoked_at: null,
-      });
+      await this.deps.repo.createCertificate(certificateRow(agentId, issued, at));
       await this.deps.repo.linkEnrollmentToken(token.id, agentId);
     });
     this.deps.bus.publish('agent.enrolled', { orgId: token.org_id, agentId, name: token.agent_name ?? hostname, at });
@@ -270,27 +269,12 @@ export class AgentsService {
 
   /** RenewCertificate: a fresh 30-day certificate for the calling agent's new key. */
   async renewCertificate(principal: AgentPrincipal, certificateRequest: Uint8Array): Promise<string> {
-    let issued;
-    try {
-      issued = await this.deps.ca.signClientCertificate(certificateRequest, principal.agentId);
-    } catch (error) {
-      if (error instanceof InvalidCertificateRequestError) throw new ValidationError(error.message);
-      throw error;
-    }
+    const issued = await this.signCertificate(certificateRequest, principal.agentId);
     const at = isoTimestamp(this.now());
     await this.deps.transaction(async () => {
       // The previous certificate stays valid until it expires, so an agent that crashes
       // before saving the new one is not locked out.
-      await this.deps.repo.createCertificate({
-        id: newId(),
-        agent_id: principal.agentId,
-        fingerprint: issued.fingerprint,
-        serial_number: issued.serialNumber,
-        not_before: isoTimestamp(issued.notBefore),
-        not_after: isoTimestamp(issued.notAfter),
-        issued_at: at,
-        revoked_at: null,
-      });
+      await this.deps.repo.createCertificate(certificateRow(principal.agentId, issued, at));
       await this.deps.repo.update(principal.agentId, { fingerprint: issued.fingerprint, certificate_expires_at: isoTimestamp(issued.notAfter) });
     });
     return issued.pem;
@@ -360,8 +344,7 @@ export class AgentsService {
 
   async listAgents(actor: Actor, page: { limit: number; cursor?: string | undefined }): Promise<Page<Agent>> {
     const rows = await this.deps.repo.listInOrg(actor.org.id, { limit: page.limit + 1, ...(page.cursor ? { afterId: page.cursor } : {}) });
-    const items = rows.slice(0, page.limit).map((row) => this.toAgent(row));
-    return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+    return pageOf(rows, page.limit, (row) => this.toAgent(row));
   }
 
   async getAgent(actor: Actor, id: string): Promise<Agent> {
@@ -440,6 +423,16 @@ export class AgentsService {
       runtimeVersion: info.runtimeVersion,
       capabilities: info.capabilities,
     };
+  }
+
+  /** Signs a CSR for the agent; a CSR we cannot use is the caller's fault (400). */
+  private async signCertificate(certificateRequest: Uint8Array, agentId: string): Promise<IssuedCertificate> {
+    try {
+      return await this.deps.ca.signClientCertificate(certificateRequest, agentId);
+    } catch (error) {
+      if (error instanceof InvalidCertificateRequestError) throw new ValidationError(error.message);
+      throw error;
+    }
   }
 
   private async requireAgent(actor: Actor, id: string): Promise<AgentsTable> {

@@ -6,6 +6,7 @@ import { hashToken, randomToken } from '../../platform/crypto/tokens.js';
 import type { Actor, Identity } from '../../platform/http/request-context.js';
 import { newId } from '../../platform/ids.js';
 import type { ApiKeysRepo } from './api-keys.repo.js';
+import { pageOf } from '../../platform/pagination.js';
 
 function toApiKey(row: ApiKeysTable): ApiKey {
   return {
@@ -62,8 +63,7 @@ export class ApiKeysService {
       ...(page.cursor ? { afterId: page.cursor } : {}),
       ...(createdBy ? { createdBy } : {}),
     });
-    const items = rows.slice(0, page.limit).map(toApiKey);
-    return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+    return pageOf(rows, page.limit, toApiKey);
   }
 
   async revokeKey(actor: Actor, id: string): Promise<ApiKey> {

@@ -5,6 +5,7 @@ import type { Actor } from '../../platform/http/request-context.js';
 import { newId } from '../../platform/ids.js';
 import type { AuditRepo } from './audit.repo.js';
 import { redactSecrets } from './redact.js';
+import { pageOf } from '../../platform/pagination.js';
 
 /** What happened, as the HTTP layer saw it. */
 export interface AuditRecord {
@@ -77,7 +78,6 @@ export class AuditService {
       ...(query.to ? { to: new Date(query.to).toISOString() } : {}),
       ...(query.cursor ? { beforeId: query.cursor } : {}),
     });
-    const items = rows.slice(0, query.limit).map(toEntry);
-    return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+    return pageOf(rows, query.limit, toEntry);
   }
 }

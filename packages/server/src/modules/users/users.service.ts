@@ -10,6 +10,7 @@ import { newId } from '../../platform/ids.js';
 import type { SessionsService } from '../auth/sessions.service.js';
 import type { OrgsService } from '../orgs/orgs.service.js';
 import type { UserInOrg, UsersRepo } from './users.repo.js';
+import { pageOf } from '../../platform/pagination.js';
 
 function toUser(row: UserInOrg): User {
   return {
@@ -73,8 +74,7 @@ export class UsersService {
 
   async listUsers(actor: Actor, page: { limit: number; cursor?: string | undefined }): Promise<Page<User>> {
     const rows = await this.deps.repo.listInOrg(actor.org.id, { limit: page.limit + 1, ...(page.cursor ? { afterId: page.cursor } : {}) });
-    const items = rows.slice(0, page.limit).map(toUser);
-    return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+    return pageOf(rows, page.limit, toUser);
   }
 
   async getUser(actor: Actor, userId: string): Promise<User> {
