@@ -1,1 +1,49 @@
-// Placeholder: replaced by the single-file bundle build.
+// Builds the single-file agent the control plane serves at /downloads/agent.js: every
+// dependency inlined, so a host needs only Node.js >= 22 and this one file.
+// Usage: node packages/agent/scripts/bundle.mjs [--outfile <path>]
+// (default packages/agent/dist/agent.bundle.js, which `npm run build` makes and the
+// server serves; tests pass --outfile to build a private copy).
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({ options: { outfile: { type: 'string' } } });
+const outfile = values.outfile ? resolve(values.outfile) : join(packageDir, 'dist', 'agent.bundle.js');
+
+const result = await build({
+  // From sources (the workspace's "@infrapilot/source" condition), so the bundle does
+  // not depend on `tsc -b` having run first; `npm run build` type-checks before this.
+  entryPoints: [join(packageDir, 'src', 'main.ts')],
+  conditions: ['@infrapilot/source'],
+  tsconfig: join(packageDir, 'tsconfig.json'),
+  outfile,
+  bundle: true,
+  platform: 'node',
+  // ESM keeps main.ts's top-level await. The installer puts a {"type":"module"}
+  // package.json beside the file, so every Node >= 22 loads it as ESM.
+  format: 'esm',
+  target: 'node22',
+  // CommonJS dependencies call require() for Node built-ins; ESM has no require.
+  banner: { js: "import { createRequire as __infrapilotCreateRequire } from 'node:module';\nconst require = __infrapilotCreateRequire(import.meta.url);" },
+  // Readable stack traces from hosts matter more than a smaller download.
+  minifySyntax: true,
+  minifyWhitespace: false,
+  minifyIdentifiers: false,
+  legalComments: 'eof',
+  logLevel: 'warning',
+  metafile: true,
+});
+
+const bundle = readFileSync(outfile);
+const sha256 = createHash('sha256').update(bundle).digest('hex');
+// sha256sum's format, so `sha256sum -c agent.bundle.js.sha256` works beside the file.
+writeFileSync(`${outfile}.sha256`, `${sha256}  ${basename(outfile)}\n`);
+
+const inputs = Object.keys(result.metafile.inputs).length;
+process.stdout.write(
+  `${relative(process.cwd(), outfile)}: ${(bundle.length / 1024).toFixed(0)} KiB from ${inputs} files, sha256 ${sha256}\n`,
+);

@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliRuntime } from './cli-runtime.js';
+import { registerAgentCommands } from './commands/agent.command.js';
+import { registerAgentsCommands } from './commands/agents.command.js';
 import { registerApiKeysCommands } from './commands/api-keys.command.js';
 import { registerAuditCommand } from './commands/audit.command.js';
 import { registerAuthCommands } from './commands/auth.command.js';
@@ -39,6 +41,8 @@ export function buildProgram(cli: CliRuntime): Command {
   registerMembersCommands(program, cli);
   registerApiKeysCommands(program, cli);
   registerAuditCommand(program, cli);
+  registerAgentsCommands(program, cli);
+  registerAgentCommands(program, cli);
   return program;
 }
 

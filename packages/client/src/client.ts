@@ -1,9 +1,16 @@
 import type {
+  Agent,
+  AgentCreate,
+  AgentEnrollment,
+  AgentMetrics,
+  AgentPing,
+  AgentSystemInfo,
   ApiKey,
   ApiKeyCreated,
   ApiKeyCreateSchema,
   AuditEntry,
   AuditQuerySchema,
+  EnrollmentToken,
   ErrorReply,
   LoginReply,
   LoginSchema,
@@ -241,6 +248,29 @@ export class InfraPilotClient {
     list: (page: { limit?: number; cursor?: string } = {}) => this.request<Page<ApiKey>>('GET', '/api/v1/api-keys', { query: page }),
     create: (input: z.input<typeof ApiKeyCreateSchema>) => this.request<ApiKeyCreated>('POST', '/api/v1/api-keys', { body: input }),
     revoke: (id: string) => this.request<ApiKey>('DELETE', `/api/v1/api-keys/${encodeURIComponent(id)}`),
+  };
+
+  /** /agents: hosts of the current org, how they enroll, their figures and commands sent to them. */
+  readonly agents = {
+    /** Hosts with status and live figures. */
+    list: (page: { limit?: number; cursor?: string } = {}) => this.request<Page<Agent>>('GET', '/api/v1/agents', { query: page }),
+    /** One host: status, version, OS, certificate, live figures. */
+    get: (id: string) => this.request<Agent>('GET', `/api/v1/agents/${encodeURIComponent(id)}`),
+    /** A single-use enrollment token with the join command and installer line (the token is shown once). */
+    create: (input: AgentCreate) => this.request<AgentEnrollment>('POST', '/api/v1/agents', { body: input }),
+    /** Removes a host: revokes its certificate and closes its connection at once. */
+    remove: (id: string) => this.request<Agent>('DELETE', `/api/v1/agents/${encodeURIComponent(id)}`),
+    /** CPU, memory, disk, load and network over time, averaged per step (seconds). */
+    metrics: (id: string, query: { from?: string; to?: string; step?: number } = {}) =>
+      this.request<AgentMetrics>('GET', `/api/v1/agents/${encodeURIComponent(id)}/metrics`, { query }),
+    /** Round trip over the host's command stream. */
+    ping: (id: string) => this.request<AgentPing>('POST', `/api/v1/agents/${encodeURIComponent(id)}/ping`),
+    /** What the host reports about itself (the system.info command). */
+    systemInfo: (id: string) => this.request<AgentSystemInfo>('GET', `/api/v1/agents/${encodeURIComponent(id)}/system-info`),
+    /** Enrollment tokens not used yet and not expired. */
+    enrollmentTokens: () => this.request<{ items: EnrollmentToken[] }>('GET', '/api/v1/agents/enrollment-tokens'),
+    /** Revokes an unused enrollment token. */
+    revokeEnrollmentToken: (id: string) => this.request<Ok>('DELETE', `/api/v1/agents/enrollment-tokens/${encodeURIComponent(id)}`),
   };
 
   /** /audit: the org's audit log, newest first. */

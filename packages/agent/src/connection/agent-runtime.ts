@@ -31,6 +31,8 @@ export class AgentRejectedError extends Error {}
 
 export interface AgentRuntimeOptions {
   stateDir: string;
+  /** Dial this gRPC URL instead of the one saved at join (the local agent of `up` when its port changed). */
+  serverUrl?: string;
   policy?: AgentPolicy;
   logger?: AgentLogger;
   backoff?: BackoffOptions;
@@ -195,6 +197,7 @@ export class AgentRuntime extends EventEmitter<AgentRuntimeEvents> {
   /** One CommandStream, from Hello to its end. Returns true when we ended it on purpose (renewal). */
   private async runSession(): Promise<boolean> {
     const credentials = this.store.load();
+    if (this.options.serverUrl) credentials.identity.serverUrl = this.options.serverUrl;
     this.credentials = credentials;
     const connection = openConnection({
       serverUrl: credentials.identity.serverUrl,

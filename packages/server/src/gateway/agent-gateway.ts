@@ -35,6 +35,7 @@ const HELLO_TIMEOUT_MS = 15_000;
 
 /** Minimal logger shape (pino's) so the gateway logs where the HTTP server logs. */
 export interface GatewayLogger {
+  debug(object: object, message: string): void;
   info(object: object, message: string): void;
   warn(object: object, message: string): void;
 }
@@ -245,9 +246,10 @@ export async function startAgentGateway(options: AgentGatewayOptions): Promise<A
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
   });
-  // A peer that fails the TLS handshake (e.g. a scanner) is not our error to crash on.
-  server.on('tlsClientError', (error) => logger.warn({ err: error.message }, 'agent TLS handshake failed'));
-  server.on('sessionError', (error) => logger.warn({ err: error.message }, 'agent HTTP/2 session error'));
+  // Every join pins the CA with a bare handshake and hangs up, and scanners do worse:
+  // worth a debug line, never a warning or a crash.
+  server.on('tlsClientError', (error) => logger.debug({ err: error.message }, 'agent TLS handshake ended early'));
+  server.on('sessionError', (error) => logger.debug({ err: error.message }, 'agent HTTP/2 session error'));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

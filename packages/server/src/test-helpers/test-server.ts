@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InfraPilotClient } from '@infrapilot/client';
@@ -10,6 +11,16 @@ import { loadConfig } from '../config.js';
 import type { Dialect } from '../db/connect.js';
 import { FakeClock } from './fake-clock.js';
 import { createTestDatabase, type TestDatabase } from './test-databases.js';
+
+/** A TCP port free right now on loopback (the kernel picks it; we release it at once). */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  if (!address || typeof address === 'string') throw new Error('could not find a free port');
+  return address.port;
+}
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct horse battery staple';
@@ -48,13 +59,16 @@ export async function startTestServer(
   const dataDir = reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'infrapilot-data-'));
   const masterKey = reuse?.masterKey ?? randomBytes(32).toString('base64');
   const clock = reuse?.clock ?? new FakeClock();
+  const httpPort = await freePort();
   const config = loadConfig(
     {
       dataDir,
       databaseUrl: database.url,
       masterKey,
       httpHost: '127.0.0.1',
-      httpPort: 0,
+      httpPort,
+      // Join and install commands name this URL, so it must carry the real port.
+      publicUrl: `http://127.0.0.1:${httpPort}`,
       grpcPort: options.grpcPort ?? 0,
       heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 1,
       logLevel: 'silent',
@@ -70,7 +84,7 @@ export async function startTestServer(
     adminEmail: ADMIN_EMAIL,
     adminPassword: ADMIN_PASSWORD,
   });
-  await app.http.listen({ host: '127.0.0.1', port: 0 });
+  await app.http.listen({ host: '127.0.0.1', port: httpPort });
   const gateway = await app.listenForAgents();
   const address = app.http.server.address();
   if (!address || typeof address === 'string') throw new Error('server did not bind a TCP port');

@@ -363,7 +363,8 @@ export class AgentsService {
 
   async metrics(actor: Actor, id: string, query: AgentMetricsQuery): Promise<AgentMetrics> {
     await this.requireAgent(actor, id);
-    const toMs = query.to ? Date.parse(query.to) : this.now().getTime();
+    // Without `to`, include the sample taken this very millisecond.
+    const toMs = query.to ? Date.parse(query.to) : this.now().getTime() + 1;
     const fromMs = query.from ? Date.parse(query.from) : toMs - DEFAULT_RANGE_MS;
     if (toMs - fromMs > MAX_RANGE_MS) throw new ValidationError('The range may span at most 92 days', [{ path: 'querystring.from', message: 'range too long' }]);
     const minimumStep = Math.max(1, Math.ceil((toMs - fromMs) / 1000 / MAX_POINTS));

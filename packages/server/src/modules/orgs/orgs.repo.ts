@@ -22,6 +22,11 @@ export class OrgsRepo {
     return this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** The org created first (ids are UUIDv7, so they sort by creation). */
+  oldest(): Promise<OrganizationsTable | undefined> {
+    return this.db.selectFrom('organizations').selectAll().orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+  }
+
   getBySlug(slug: string): Promise<OrganizationsTable | undefined> {
     return this.db.selectFrom('organizations').selectAll().where('slug', '=', slug).executeTakeFirst();
   }

@@ -55,6 +55,15 @@ export class OrgsService {
   }
 
   /** The org a person lands in when they name none: their oldest membership. */
+  /**
+   * The installation's own org: "default", created at first start, or else the oldest.
+   * Things that belong to no person (the local agent of `infrapilot up`) go there.
+   */
+  async installationOrgId(): Promise<string | null> {
+    const org = (await this.deps.repo.getBySlug('default')) ?? (await this.deps.repo.oldest());
+    return org?.id ?? null;
+  }
+
   async defaultOrgIdOf(userId: string): Promise<string | null> {
     return (await this.deps.repo.listForUser(userId))[0]?.id ?? null;
   }

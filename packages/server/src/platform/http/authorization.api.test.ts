@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { joinControlPlane } from '@infrapilot/agent';
 import { ApiError, type InfraPilotClient } from '@infrapilot/client';
 import { type Permission, type Role, ROLES, roleAllows } from '@infrapilot/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totp } from '../../modules/auth/totp.js';
+import { eventually, startTestAgent, type TestAgent } from '../../test-helpers/test-agent.js';
 import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
 import { startTestServer, type TestServer } from '../../test-helpers/test-server.js';
 
@@ -18,7 +23,11 @@ interface World {
   /** People of the "default" org, one per role. */
   credentials: Record<Role, { email: string; password: string }>;
   /** Resources of an org none of them belongs to. */
-  foreign: { orgId: string; orgSlug: string; userId: string; apiKeyId: string };
+  foreign: { orgId: string; orgSlug: string; userId: string; apiKeyId: string; agentId: string; enrollmentTokenId: string };
+  /** A real agent of the default org, connected, so commands to it succeed. */
+  agent: TestAgent;
+  /** State dirs of agents enrolled along the way. */
+  stateDirs: string[];
 }
 
 interface RouteCase {
@@ -40,6 +49,15 @@ const freshEmail = () => `person-${Date.now()}-${sequence++}@example.com`;
 async function freshMember(world: World, role: Role = 'viewer'): Promise<string> {
   const created = await world.server.admin.users.create({ email: freshEmail(), password: PASSWORD, role });
   return created.user.id;
+}
+
+/** Enrolls a host through POST /agents and `agent join` without running it; returns its id. */
+async function enrolledAgent(world: World, client: InfraPilotClient = world.server.admin): Promise<string> {
+  const enrollment = await client.agents.create({ name: `host-${sequence++}` });
+  const stateDir = mkdtempSync(join(tmpdir(), 'infrapilot-agent-'));
+  world.stateDirs.push(stateDir);
+  const identity = await joinControlPlane({ serverUrl: enrollment.serverUrl, token: enrollment.token, caHash: enrollment.caHash, stateDir });
+  return identity.agentId;
 }
 
 /** Every /api/v1 route, with how to call it. A new route fails the coverage test until it is added here. */
@@ -143,6 +161,33 @@ const ROUTES: Record<string, RouteCase> = {
     foreignParams: (world) => ({ id: world.foreign.apiKeyId }),
   },
   'GET /api/v1/audit': { sample: async () => ({ query: { limit: '5' } }) },
+  'GET /api/v1/agents': { sample: async () => ({ query: { limit: '5' } }) },
+  'POST /api/v1/agents': { sample: async () => ({ body: { name: `host-${sequence++}` } }) },
+  'GET /api/v1/agents/enrollment-tokens': { sample: async () => ({}) },
+  'DELETE /api/v1/agents/enrollment-tokens/:id': {
+    sample: async (world) => ({ params: { id: (await world.server.admin.agents.create({ name: 'to-revoke' })).enrollmentToken.id } }),
+    foreignParams: (world) => ({ id: world.foreign.enrollmentTokenId }),
+  },
+  'GET /api/v1/agents/:id': {
+    sample: async (world) => ({ params: { id: world.agent.agentId } }),
+    foreignParams: (world) => ({ id: world.foreign.agentId }),
+  },
+  'DELETE /api/v1/agents/:id': {
+    sample: async (world) => ({ params: { id: await enrolledAgent(world) } }),
+    foreignParams: (world) => ({ id: world.foreign.agentId }),
+  },
+  'GET /api/v1/agents/:id/metrics': {
+    sample: async (world) => ({ params: { id: world.agent.agentId }, query: { step: '60' } }),
+    foreignParams: (world) => ({ id: world.foreign.agentId }),
+  },
+  'POST /api/v1/agents/:id/ping': {
+    sample: async (world) => ({ params: { id: world.agent.agentId } }),
+    foreignParams: (world) => ({ id: world.foreign.agentId }),
+  },
+  'GET /api/v1/agents/:id/system-info': {
+    sample: async (world) => ({ params: { id: world.agent.agentId } }),
+    foreignParams: (world) => ({ id: world.foreign.agentId }),
+  },
 };
 
 /** Creates an account that belongs only to an org of its own. */
@@ -185,6 +230,7 @@ describeOnBothDialects('authorization: every route × every role × another org'
 
   beforeAll(async () => {
     world.server = await startTestServer(dialect);
+    world.stateDirs = [];
     const { admin } = world.server;
     world.credentials = {} as World['credentials'];
     for (const role of ROLES) {
@@ -201,10 +247,23 @@ describeOnBothDialects('authorization: every route × every role × another org'
     await admin.members.remove((await founder.auth.me()).user!.id);
     const member = await founder.users.create({ email: 'member@elsewhere.example', password: PASSWORD, role: 'operator' });
     const key = await founder.apiKeys.create({ name: 'elsewhere', role: 'viewer' });
-    world.foreign = { orgId: org.id, orgSlug: org.slug, userId: member.user.id, apiKeyId: key.apiKey.id };
+    const foreignAgentId = await enrolledAgent(world, founder);
+    const foreignToken = await founder.agents.create({ name: 'elsewhere-host' });
+    world.foreign = {
+      orgId: org.id,
+      orgSlug: org.slug,
+      userId: member.user.id,
+      apiKeyId: key.apiKey.id,
+      agentId: foreignAgentId,
+      enrollmentTokenId: foreignToken.enrollmentToken.id,
+    };
+    world.agent = await startTestAgent(admin, 'rbac-host');
+    await eventually(async () => (await admin.agents.get(world.agent.agentId)).connected, 'the default org’s agent connects');
   });
   afterAll(async () => {
+    await world.agent?.destroy();
     await world.server?.destroy();
+    for (const dir of world.stateDirs ?? []) rmSync(dir, { recursive: true, force: true });
   });
 
   it('knows how to call every /api/v1 route, and every route declares who may call it', () => {

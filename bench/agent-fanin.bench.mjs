@@ -1,0 +1,76 @@
+// Agent fan-in: how a control plane copes with a fleet. Starts a real server (SQLite, its
+// own temp data dir, loopback ports, heartbeats every second) and the fleet simulator in
+// the same process, so the RSS figures hold server and agents together.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../packages/server/dist/index.js';
+import { simulateFleet } from './fleet-simulator.mjs';
+
+export const title = 'Agent fan-in: enroll, connect, heartbeat and ping a simulated fleet (SQLite, 1 s heartbeats)';
+
+const FLEETS = [50, 200];
+const DURATION_SECONDS = 10;
+const EMAIL = 'bench@example.com';
+const PASSWORD = 'bench password that is long enough';
+
+const MIB = 1024 * 1024;
+const fixed = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+
+async function measure(agents) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'infrapilot-bench-fanin-'));
+  const rssBefore = process.memoryUsage().rss / MIB;
+  const server = await startServer(
+    {
+      dataDir,
+      masterKey: randomBytes(32).toString('base64'),
+      httpHost: '127.0.0.1',
+      httpPort: 0,
+      grpcHost: '127.0.0.1',
+      grpcPort: 0,
+      publicUrl: 'http://127.0.0.1',
+      heartbeatIntervalSeconds: 1,
+      adminEmail: EMAIL,
+      adminPassword: PASSWORD,
+      logLevel: 'silent',
+    },
+    { logger: false },
+  );
+  const rssServerIdle = process.memoryUsage().rss / MIB;
+  try {
+    const result = await simulateFleet({
+      serverUrl: server.url,
+      email: EMAIL,
+      password: PASSWORD,
+      agents,
+      durationSeconds: DURATION_SECONDS,
+      // The server is thrown away afterwards; removing each agent would only add time.
+      keepAgents: true,
+    });
+    return {
+      agents,
+      'enroll all s': fixed(result.enrollSeconds, 2),
+      'all connected s': fixed(result.connectSeconds, 2),
+      'heartbeats/s': fixed(result.heartbeatsPerSecond),
+      'disconnects': result.disconnectsDuringRun,
+      pings: result.pings,
+      'ping p50 ms': fixed(result.pingApiMs.p50),
+      'ping p95 ms': fixed(result.pingApiMs.p95),
+      'ping p99 ms': fixed(result.pingApiMs.p99),
+      'stream RTT p50 ms': fixed(result.pingRoundTripMs.p50),
+      'RSS before MiB': fixed(rssBefore, 0),
+      'RSS server idle MiB': fixed(rssServerIdle, 0),
+      'RSS after MiB': fixed(result.rssMiB.steady, 0),
+    };
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function run() {
+  const rows = [];
+  for (const agents of FLEETS) rows.push(await measure(agents));
+  return rows;
+}

@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { buildAgentCommand } from './cli.js';
+
+await buildAgentCommand().parseAsync(process.argv);
