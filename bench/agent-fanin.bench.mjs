@@ -1,10 +1,16 @@
 // Agent fan-in: how a control plane copes with a fleet. Starts a real server (SQLite, its
 // own temp data dir, loopback ports, heartbeats every second) and the fleet simulator in
-// the same process, so the RSS figures hold server and agents together.
+// the same process, so the RSS figures hold server and agents together. Each fleet size
+// runs in a fresh child process, so one size's memory does not show up in the next.
+//   node bench/agent-fanin.bench.mjs            all sizes, as a table
+//   node bench/agent-fanin.bench.mjs --fleet 50 one size, as JSON (what run() spawns)
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
 import { startServer } from '../packages/server/dist/index.js';
 import { simulateFleet } from './fleet-simulator.mjs';
 
@@ -16,11 +22,14 @@ const EMAIL = 'bench@example.com';
 const PASSWORD = 'bench password that is long enough';
 
 const MIB = 1024 * 1024;
+const here = fileURLToPath(import.meta.url);
 const fixed = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+const rssMiB = () => process.memoryUsage().rss / MIB;
 
+/** One fleet against a fresh server in this process. */
 async function measure(agents) {
   const dataDir = mkdtempSync(join(tmpdir(), 'infrapilot-bench-fanin-'));
-  const rssBefore = process.memoryUsage().rss / MIB;
+  const rssBefore = rssMiB();
   const server = await startServer(
     {
       dataDir,
@@ -37,7 +46,7 @@ async function measure(agents) {
     },
     { logger: false },
   );
-  const rssServerIdle = process.memoryUsage().rss / MIB;
+  const rssServerIdle = rssMiB();
   try {
     const result = await simulateFleet({
       serverUrl: server.url,
@@ -53,7 +62,7 @@ async function measure(agents) {
       'enroll all s': fixed(result.enrollSeconds, 2),
       'all connected s': fixed(result.connectSeconds, 2),
       'heartbeats/s': fixed(result.heartbeatsPerSecond),
-      'disconnects': result.disconnectsDuringRun,
+      disconnects: result.disconnectsDuringRun,
       pings: result.pings,
       'ping p50 ms': fixed(result.pingApiMs.p50),
       'ping p95 ms': fixed(result.pingApiMs.p95),
@@ -61,7 +70,7 @@ async function measure(agents) {
       'stream RTT p50 ms': fixed(result.pingRoundTripMs.p50),
       'RSS before MiB': fixed(rssBefore, 0),
       'RSS server idle MiB': fixed(rssServerIdle, 0),
-      'RSS after MiB': fixed(result.rssMiB.steady, 0),
+      'RSS with fleet MiB': fixed(result.rssMiB.steady, 0),
     };
   } finally {
     await server.stop();
@@ -71,6 +80,19 @@ async function measure(agents) {
 
 export async function run() {
   const rows = [];
-  for (const agents of FLEETS) rows.push(await measure(agents));
+  for (const agents of FLEETS) {
+    const { stdout } = await promisify(execFile)(process.execPath, [here, '--fleet', String(agents)], { maxBuffer: MIB, timeout: 10 * 60_000 });
+    rows.push(JSON.parse(stdout));
+  }
   return rows;
+}
+
+if (process.argv[1] === here) {
+  const { values } = parseArgs({ options: { fleet: { type: 'string' } } });
+  if (values.fleet) {
+    const row = await measure(Number(values.fleet));
+    process.stdout.write(`${JSON.stringify(row)}\n`);
+  } else {
+    console.table(await run());
+  }
 }

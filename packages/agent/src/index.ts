@@ -6,6 +6,7 @@ export { StateStore, NotEnrolledError, DEFAULT_STATE_DIR, type AgentIdentity, ty
 export { openConnection, type AgentConnection } from './connection/transport.js';
 export { createKeyAndRequest, lifetimeOf, renewalDueAt } from './connection/identity.js';
 export type { DispatchEvent } from './connection/command-dispatcher.js';
+export { CapabilityRegistry, CommandFailure, type Capability, type CommandHandler, type CommandContext } from './capabilities/registry.js';
 export { loadPolicy, DEFAULT_POLICY, DEFAULT_POLICY_PATH, PolicyError, type AgentPolicy } from './policy.js';
 export { createConsoleLogger, silentLogger, type AgentLogger } from './logger.js';
 export { AGENT_VERSION } from './version.js';

@@ -4,6 +4,7 @@ import type {
   AgentEnrollment,
   AgentMetrics,
   AgentPing,
+  AgentPingQuery,
   AgentSystemInfo,
   ApiKey,
   ApiKeyCreated,
@@ -264,7 +265,7 @@ export class InfraPilotClient {
     metrics: (id: string, query: { from?: string; to?: string; step?: number } = {}) =>
       this.request<AgentMetrics>('GET', `/api/v1/agents/${encodeURIComponent(id)}/metrics`, { query }),
     /** Round trip over the host's command stream. */
-    ping: (id: string) => this.request<AgentPing>('POST', `/api/v1/agents/${encodeURIComponent(id)}/ping`),
+    ping: (id: string, query: AgentPingQuery = {}) => this.request<AgentPing>('POST', `/api/v1/agents/${encodeURIComponent(id)}/ping`, { query }),
     /** What the host reports about itself (the system.info command). */
     systemInfo: (id: string) => this.request<AgentSystemInfo>('GET', `/api/v1/agents/${encodeURIComponent(id)}/system-info`),
     /** Enrollment tokens not used yet and not expired. */

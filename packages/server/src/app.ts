@@ -124,7 +124,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
   // Subscribers' failures are logged by the HTTP server's logger, created below.
   const bus = new EventBus((event, error) => http.log.error({ err: error, event }, 'event subscriber failed'));
   const ca = await InternalCa.loadOrCreate(config.dataDir, secretBox);
-  const commands = new CommandRouter(clock);
+  const commands = new CommandRouter();
   const agentSettings: AgentsSettings = {
     heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
     agentServerUrl: config.agentServerUrl ?? `https://${new URL(config.publicUrl).host.replace(/:\d+$/, '')}:${config.grpcPort}`,

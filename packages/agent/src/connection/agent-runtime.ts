@@ -127,7 +127,7 @@ export class AgentRuntime extends EventEmitter<AgentRuntimeEvents> {
     this.registry = new CapabilityRegistry(capabilities, policy);
     this.dispatcher = new CommandDispatcher(
       this.registry,
-      new ExecutedRequests(join(options.stateDir, 'executed-requests.json')),
+      new ExecutedRequests(join(options.stateDir, 'executed-requests.log')),
       (answer) => this.sendAnswer(answer),
       (event) => this.emit('dispatch', event),
     );

@@ -40,9 +40,16 @@ export class CommandDispatcher {
     if (!requestId) return; // Nothing to answer to; a malformed command is dropped.
     if (this.executed.has(requestId)) {
       this.onEvent({ kind: 'duplicate', requestId });
-      // Still running: its answer will come. Finished: send the same answer again.
+      // Finished: send the same answer again. Still running: its answer will come.
       const answer = this.executed.answerOf(requestId);
       if (answer) this.send(answer);
+      else if (!this.running.has(requestId)) {
+        // Started by a previous run of this agent, which stopped before answering:
+        // never run it again, but say so at once rather than leave the caller waiting.
+        const interrupted = errorAnswer(requestId, 'interrupted', 'The agent restarted while running this command; it was not run again');
+        this.executed.finish(requestId, interrupted);
+        this.send(interrupted);
+      }
       return;
     }
     const deadline = Number(message.deadlineUnixMs);

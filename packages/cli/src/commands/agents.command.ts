@@ -84,8 +84,9 @@ export function registerAgentsCommands(program: Command, cli: CliRuntime): void 
     .command('ping')
     .description('send a ping over the command stream and print the round trip')
     .argument('<id>', 'the agent id')
-    .action(async (id: string, _options: unknown, command: Command) => {
-      const ping = await cli.client(command).agents.ping(id);
+    .option('--timeout <ms>', 'how long to wait for the answer (100–60000 ms; 10000)', integerIn(100, 60_000))
+    .action(async (id: string, options: { timeout?: number }, command: Command) => {
+      const ping = await cli.client(command).agents.ping(id, options.timeout === undefined ? {} : { timeoutMs: options.timeout });
       const output = cli.output(command);
       output.result(ping, () => output.line(`Reply from ${ping.agentId} in ${ping.roundTripMs.toFixed(1)} ms.`));
     });

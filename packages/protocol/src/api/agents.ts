@@ -121,6 +121,11 @@ export const AgentMetricsSchema = z.object({
 });
 export type AgentMetrics = z.infer<typeof AgentMetricsSchema>;
 
+export const AgentPingQuerySchema = z.strictObject({
+  timeoutMs: z.coerce.number().int().min(100).max(60_000).default(10_000).describe('How long to wait for the answer'),
+});
+export type AgentPingQuery = { timeoutMs?: number };
+
 export const AgentPingSchema = z.object({
   agentId: IdSchema,
   roundTripMs: z.number().describe('From sending the command to reading the answer, in the control plane'),

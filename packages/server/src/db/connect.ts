@@ -18,6 +18,10 @@ export function dialectOf(databaseUrl: string): Dialect {
 export function createKysely(databaseUrl: string): Kysely<Database> {
   if (dialectOf(databaseUrl) === 'postgres') {
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+    // PostgreSQL ending an idle connection (restart, idle timeout, pg_terminate_backend)
+    // is reported here; unheard, it would crash the process. The pool drops that client
+    // and the next query opens a new one.
+    pool.on('error', (error) => process.emitWarning(`PostgreSQL closed an idle connection: ${error.message}`, 'DatabaseConnectionWarning'));
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   const file = databaseUrl.replace(/^sqlite:/, '');

@@ -67,7 +67,7 @@ describe('CommandRouter', () => {
 
   beforeEach(() => {
     clock = new FakeClock(new Date('2025-06-01T12:00:00Z'));
-    router = new CommandRouter(clock);
+    router = new CommandRouter(() => clock.now().getTime());
   });
 
   it("sends a command with a request id and a deadline, and resolves with the agent's answer", async () => {

@@ -8,7 +8,6 @@ import {
   type ServerMessage,
 } from '@infrapilot/protocol/agent';
 import { AgentOfflineError, AgentTimeoutError, CapabilityFailedError, CapabilityUnavailableError } from '../errors.js';
-import type { Clock } from '../platform/clock.js';
 import { newId } from '../platform/ids.js';
 
 /** The command arms of ServerMessage's oneof (not Welcome or Cancel). */
@@ -59,7 +58,11 @@ export class CommandRouter {
   private readonly sessions = new Map<string, AgentSession>();
   private readonly pending = new Map<string, PendingCommand>();
 
-  constructor(private readonly clock: Clock) {}
+  /**
+   * `now` is wall-clock time, not the app's Clock: a deadline is an instant the agent
+   * compares with its own clock, so it must be real time even when tests move the app's.
+   */
+  constructor(private readonly now: () => number = Date.now) {}
 
   /** Registers a session; a newer session of the same agent replaces (and closes) the older. */
   attach(session: AgentSession): () => void {
@@ -106,9 +109,12 @@ export class CommandRouter {
     const requestId = newId();
     const message = create(ServerMessageSchema, {
       requestId,
-      deadlineUnixMs: BigInt(this.clock.now().getTime() + timeoutMs),
+      deadlineUnixMs: BigInt(this.now() + timeoutMs),
       payload,
     });
+    // The agent stops the command at its deadline and says so; we wait a little longer
+    // for that answer, and only cancel from here when it does not come.
+    const waitMs = timeoutMs + Math.min(1_000, Math.max(100, timeoutMs / 10));
     return new Promise<ResultPayload>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
@@ -116,7 +122,7 @@ export class CommandRouter {
           create(ServerMessageSchema, { requestId: newId(), payload: { case: 'cancel', value: create(CancelSchema, { targetRequestId: requestId }) } }),
         );
         reject(new AgentTimeoutError(agentName, Math.round(timeoutMs / 100) / 10));
-      }, timeoutMs);
+      }, waitMs);
       this.pending.set(requestId, { agentId, message, resolve, reject, timer });
       session.send(message);
     });
@@ -132,7 +138,7 @@ export class CommandRouter {
     const { payload } = message;
     if (payload.case === 'error') {
       const { code, message: text } = payload.value;
-      if (code === 'deadline_exceeded') command.reject(new AgentTimeoutError(agentId, 0, text));
+      if (code === 'deadline_exceeded') command.reject(new AgentTimeoutError(agentId, 0, `The agent stopped the command at its deadline: ${text}`));
       else command.reject(new CapabilityFailedError(`The agent could not run the command (${code}): ${text}`, { code, message: text }));
       return;
     }

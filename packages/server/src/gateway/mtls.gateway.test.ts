@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InternalCa } from '../platform/crypto/internal-ca.js';
 import { newId } from '../platform/ids.js';
 import { apiFailure } from '../test-helpers/api-failure.js';
-import { commandStreamAs, heartbeatAs, type GatewayCaller, type GatewayOutcome } from '../test-helpers/gateway-calls.js';
+import { commandStreamAs, heartbeatAs, renewCertificateAs, type GatewayCaller, type GatewayOutcome } from '../test-helpers/gateway-calls.js';
 import { eventually, startTestAgent, type TestAgent } from '../test-helpers/test-agent.js';
 import { startTestServer, type TestServer } from '../test-helpers/test-server.js';
 
@@ -17,26 +17,29 @@ function refusedWith(outcome: GatewayOutcome): { code: Code; message: string } {
 }
 
 /**
- * What an accepted call would have changed: when agents were last seen and their
- * samples. (Not status: the offline sweep may move it on its own once the clock moves.)
+ * What an accepted call would have changed: when agents were last seen, their samples
+ * and their certificates. (Not status: the offline sweep may move it once the clock moves.)
  */
 async function recordedState(server: TestServer) {
-  const agents = await server.app.database.root.selectFrom('agents').select(['id', 'last_seen_at', 'latest_metrics']).orderBy('id').execute();
-  const samples = await server.app.database.root.selectFrom('agent_metric_samples').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
-  return { agents, samples: Number(samples.count) };
+  const { root } = server.app.database;
+  const agents = await root.selectFrom('agents').select(['id', 'last_seen_at', 'latest_metrics', 'fingerprint']).orderBy('id').execute();
+  const samples = await root.selectFrom('agent_metric_samples').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+  const certificates = await root.selectFrom('agent_certificates').select(['id']).orderBy('id').execute();
+  return { agents, samples: Number(samples.count), certificates };
 }
 
 /**
  * Runs the calls a stranger would make, with the clock moved on so that an accepted
  * heartbeat would show as a new last_seen_at, and checks that nothing changed.
  */
-async function expectRefusedAndNothingRecorded(server: TestServer, caller: GatewayCaller): Promise<{ heartbeat: { code: Code; message: string }; stream: { code: Code; message: string } }> {
+async function expectRefusedAndNothingRecorded(server: TestServer, caller: GatewayCaller): Promise<Record<'heartbeat' | 'stream' | 'renewal', { code: Code; message: string }>> {
   const before = await recordedState(server);
   server.clock.advance(60_000);
   const heartbeat = refusedWith(await heartbeatAs(caller));
   const stream = refusedWith(await commandStreamAs(caller));
+  const renewal = refusedWith(await renewCertificateAs(caller));
   expect(await recordedState(server)).toEqual(before);
-  return { heartbeat, stream };
+  return { heartbeat, stream, renewal };
 }
 
 describe('agent gateway mTLS', () => {
@@ -79,6 +82,7 @@ describe('agent gateway mTLS', () => {
     });
     expect(refused.heartbeat.code).toBe(Code.Unauthenticated);
     expect(refused.stream.code).toBe(Code.Unauthenticated);
+    expect(refused.renewal.code).toBe(Code.Unauthenticated);
     expect(refused.heartbeat.message).toMatch(/not valid here/);
   });
 
@@ -110,6 +114,7 @@ describe('agent gateway mTLS', () => {
     });
     expect(refused.heartbeat.code).toBe(Code.Unauthenticated);
     expect(refused.stream.code).toBe(Code.Unauthenticated);
+    expect(refused.renewal.code).toBe(Code.Unauthenticated);
     expect(refused.heartbeat.message).toMatch(/expired/i);
   });
 
@@ -117,6 +122,7 @@ describe('agent gateway mTLS', () => {
     const refused = await expectRefusedAndNothingRecorded(server, { serverUrl: gatewayUrl, caPem: server.app.ca.certificatePem });
     expect(refused.heartbeat.code).toBe(Code.Unauthenticated);
     expect(refused.stream.code).toBe(Code.Unauthenticated);
+    expect(refused.renewal.code).toBe(Code.Unauthenticated);
     expect(refused.heartbeat.message).toMatch(/client certificate is required/);
   });
 });
@@ -187,6 +193,7 @@ describe('removing an agent', () => {
     });
     expect(refused.heartbeat.code).toBe(Code.PermissionDenied);
     expect(refused.stream.code).toBe(Code.PermissionDenied);
+    expect(refused.renewal.code).toBe(Code.PermissionDenied);
     expect(refused.stream.message).toMatch(/removed/);
     expect(server.app.commands.isConnected(agent.agentId)).toBe(false);
   });

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { ConnectError } from '@connectrpc/connect';
-import { openConnection } from '@infrapilot/agent';
+import { createKeyAndRequest, openConnection } from '@infrapilot/agent';
 import { AGENT_PROTOCOL_VERSION, AgentMessageSchema, AsyncQueue, HelloSchema, type AgentMessage } from '@infrapilot/protocol/agent';
 
 /** Who dials the gateway: the CA it trusts and, optionally, the key and certificate it presents. */
@@ -28,6 +28,17 @@ export async function heartbeatAs(caller: GatewayCaller): Promise<GatewayOutcome
   const connection = openConnection(caller);
   try {
     return await outcomeOf(() => connection.client.heartbeat({}, { timeoutMs: 5_000 }));
+  } finally {
+    connection.close();
+  }
+}
+
+/** Asks for a new certificate (RenewCertificate) for a fresh key, as the caller. */
+export async function renewCertificateAs(caller: GatewayCaller): Promise<GatewayOutcome> {
+  const { certificateRequest } = await createKeyAndRequest('renewal');
+  const connection = openConnection(caller);
+  try {
+    return await outcomeOf(() => connection.client.renewCertificate({ certificateRequest }, { timeoutMs: 5_000 }));
   } finally {
     connection.close();
   }

@@ -3,6 +3,7 @@ import {
   AgentEnrollmentSchema,
   AgentMetricsQuerySchema,
   AgentMetricsSchema,
+  AgentPingQuerySchema,
   AgentPingSchema,
   AgentSchema,
   AgentSystemInfoSchema,
@@ -84,8 +85,8 @@ export const agentsRoutes: FastifyPluginAsyncZod<{ agents: AgentsService }> = as
 
   app.post('/agents/:id/ping', {
     config: { access: 'agents:read', audit: { action: 'agent.ping', resourceType: 'agent' } },
-    schema: { tags, summary: 'Round trip over the command stream', params: IdParamsSchema, response: replies({ 200: AgentPingSchema }) },
-    handler: async (request) => agents.ping(actorOf(request), request.params.id),
+    schema: { tags, summary: 'Round trip over the command stream', params: IdParamsSchema, querystring: AgentPingQuerySchema, response: replies({ 200: AgentPingSchema }) },
+    handler: async (request) => agents.ping(actorOf(request), request.params.id, request.query.timeoutMs),
   });
 
   app.get('/agents/:id/system-info', {

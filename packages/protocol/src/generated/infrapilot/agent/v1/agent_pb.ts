@@ -555,7 +555,8 @@ export const CancelSchema: GenMessage<Cancel> = /*@__PURE__*/
 export type CommandError = Message<"infrapilot.agent.v1.CommandError"> & {
   /**
    * Machine-readable: "unsupported", "forbidden_by_policy", "deadline_exceeded",
-   * "invalid_command", "failed", "cancelled".
+   * "interrupted" (the agent restarted mid-command and will not rerun it), "failed",
+   * "cancelled".
    *
    * @generated from field: string code = 1;
    */
