@@ -111,8 +111,12 @@ export class AgentsRepo {
   }
 
   /** Changes the status only if it is still `from`; false when someone else changed it first. */
-  async changeStatus(id: string, from: string, to: string): Promise<boolean> {
-    const result = await this.db.updateTable('agents').set({ status: to }).where('id', '=', id).where('status', '=', from).where('revoked_at', 'is', null).executeTakeFirst();
+  async changeStatus(id: string, from: string, to: string, options: { lastSeenBefore?: string } = {}): Promise<boolean> {
+    let query = this.db.updateTable('agents').set({ status: to }).where('id', '=', id).where('status', '=', from).where('revoked_at', 'is', null);
+    const { lastSeenBefore } = options;
+    // Re-checked here, not only when listing: a heartbeat landing in between wins.
+    if (lastSeenBefore) query = query.where((eb) => eb.or([eb('last_seen_at', '<', lastSeenBefore), eb('last_seen_at', 'is', null)]));
+    const result = await query.executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 

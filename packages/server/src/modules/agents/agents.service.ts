@@ -324,9 +324,10 @@ export class AgentsService {
   /** Active agents silent for three intervals go offline. Run periodically. */
   async markSilentAgentsOffline(): Promise<number> {
     const cutoff = new Date(this.now().getTime() - MISSED_HEARTBEATS_BEFORE_OFFLINE * this.deps.settings.heartbeatIntervalSeconds * 1000);
-    const silent = await this.deps.repo.listSilentActiveAgents(isoTimestamp(cutoff));
+    const lastSeenBefore = isoTimestamp(cutoff);
+    const silent = await this.deps.repo.listSilentActiveAgents(lastSeenBefore);
     let changed = 0;
-    for (const agent of silent) if (await this.changeStatus(agent, 'offline')) changed += 1;
+    for (const agent of silent) if (await this.changeStatus(agent, 'offline', { lastSeenBefore })) changed += 1;
     return changed;
   }
 
@@ -334,8 +335,8 @@ export class AgentsService {
     return this.deps.repo.deleteSamplesBefore(this.now().getTime() - this.deps.settings.metricsRetentionDays * 86_400_000);
   }
 
-  private async changeStatus(agent: Pick<AgentsTable, 'id' | 'org_id' | 'status'>, to: AgentStatus): Promise<boolean> {
-    if (!(await this.deps.repo.changeStatus(agent.id, agent.status, to))) return false;
+  private async changeStatus(agent: Pick<AgentsTable, 'id' | 'org_id' | 'status'>, to: AgentStatus, options: { lastSeenBefore?: string } = {}): Promise<boolean> {
+    if (!(await this.deps.repo.changeStatus(agent.id, agent.status, to, options))) return false;
     this.deps.bus.publish('agent.status_changed', { orgId: agent.org_id, agentId: agent.id, from: agent.status, to, at: isoTimestamp(this.now()) });
     return true;
   }
@@ -366,6 +367,7 @@ export class AgentsService {
     // Without `to`, include the sample taken this very millisecond.
     const toMs = query.to ? Date.parse(query.to) : this.now().getTime() + 1;
     const fromMs = query.from ? Date.parse(query.from) : toMs - DEFAULT_RANGE_MS;
+    if (fromMs >= toMs) throw new ValidationError('`from` must be before `to` (which defaults to now)', [{ path: 'querystring.from', message: 'must be before to' }]);
     if (toMs - fromMs > MAX_RANGE_MS) throw new ValidationError('The range may span at most 92 days', [{ path: 'querystring.from', message: 'range too long' }]);
     const minimumStep = Math.max(1, Math.ceil((toMs - fromMs) / 1000 / MAX_POINTS));
     const stepSeconds = query.step ?? Math.max(this.deps.settings.heartbeatIntervalSeconds, Math.ceil((toMs - fromMs) / 1000 / DEFAULT_POINTS));
