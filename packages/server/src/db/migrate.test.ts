@@ -3,7 +3,7 @@ import { newId } from '../platform/ids.js';
 import { insertMembership, insertOrg, insertUser, membershipRow, orgRow, userRow } from '../test-helpers/fixtures.js';
 import { useMigratedDatabase } from '../test-helpers/migrated-database.js';
 import { describeOnBothDialects } from '../test-helpers/test-databases.js';
-import { migrateToLatest } from './migrate.js';
+import { MIGRATIONS, migrateToLatest } from './migrate.js';
 import type { Database, UsersTable } from './schema.js';
 
 // Every table of schema.ts; `satisfies` fails to compile when one is added there but not here.
@@ -49,7 +49,7 @@ describeOnBothDialects('migrations and transactions', (dialect) => {
     expect(await tableNames()).toEqual(before);
     const appliedAfter = await handle().root.selectFrom('kysely_migration' as keyof Database).selectAll().execute();
     expect(appliedAfter).toEqual(appliedBefore);
-    expect(appliedAfter).toHaveLength(1);
+    expect(appliedAfter).toHaveLength(Object.keys(MIGRATIONS).length);
     expect(await orgExists(org)).toBe(true);
   });
 
