@@ -169,8 +169,8 @@ export class AgentRuntime extends EventEmitter<AgentRuntimeEvents> {
           if (isRejection(error)) {
             this.rejection = new AgentRejectedError(
               error.code === Code.PermissionDenied
-                ? `The control plane removed this agent (${error.rawMessage}). Enroll the host again with \`infrapilot agent join --force\`.`
-                : `The control plane does not accept this agent's certificate (${error.rawMessage}). Enroll the host again with \`infrapilot agent join --force\`.`,
+                ? `The control plane removed this agent (${error.rawMessage}). Enroll the host again with "agent join --force" (a new token from "infrapilot agents add").`
+                : `The control plane does not accept this agent's certificate (${error.rawMessage}). Enroll the host again with "agent join --force" (a new token from "infrapilot agents add").`,
             );
           }
           if (this.rejection) break;

@@ -61,10 +61,10 @@ export class StateStore {
   load(): AgentCredentials {
     this.finishStagedRenewal();
     if (!this.isEnrolled()) {
-      throw new NotEnrolledError(`No agent identity in ${this.directory}; run \`infrapilot agent join\` first`);
+      throw new NotEnrolledError(`No agent identity in ${this.directory}; run "agent join" first ("infrapilot agent join", or "infrapilot-agent join" where install.sh installed it)`);
     }
     const parsed = IdentitySchema.safeParse(JSON.parse(readFileSync(this.path(FILES.identity), 'utf8')));
-    if (!parsed.success) throw new NotEnrolledError(`${this.path(FILES.identity)} is damaged; run \`infrapilot agent join\` again`);
+    if (!parsed.success) throw new NotEnrolledError(`${this.path(FILES.identity)} is damaged; run "agent join --force" again`);
     return {
       identity: parsed.data,
       keyPem: readFileSync(this.path(FILES.key), 'utf8'),
