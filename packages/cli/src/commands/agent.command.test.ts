@@ -100,7 +100,7 @@ describe('infrapilot agent join / run', () => {
   it('refuses to run before joining, and with an invalid policy file', async () => {
     const notJoined = await home().run(['agent', 'run', '--state-dir', stateDir(), '--policy', noPolicy()]);
     expect(notJoined.code).toBe(1);
-    expect(notJoined.stderr).toMatch(/^error: No agent identity in [^\n]+`infrapilot agent join`[^\n]*\n$/);
+    expect(notJoined.stderr).toMatch(/^error: No agent identity in [^\n]+"infrapilot agent join"[^\n]*\n$/);
 
     const { directory } = await joined('strict');
     const policy = join(directory, '..', 'agent.yaml');
