@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InfraPilotClient } from '@infrapilot/client';
@@ -10,17 +9,8 @@ import { bootstrapFirstAdmin } from '../bootstrap-admin.js';
 import { loadConfig } from '../config.js';
 import type { Dialect } from '../db/connect.js';
 import { FakeClock } from './fake-clock.js';
+import { freePort } from './free-port.js';
 import { createTestDatabase, type TestDatabase } from './test-databases.js';
-
-/** A TCP port free right now on loopback (the kernel picks it; we release it at once). */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('could not find a free port');
-  return address.port;
-}
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct horse battery staple';
@@ -53,7 +43,7 @@ export interface TestServer {
 export async function startTestServer(
   dialect: Dialect,
   reuse?: { database: TestDatabase; dataDir: string; masterKey: string; clock?: FakeClock },
-  options: { grpcPort?: number; heartbeatIntervalSeconds?: number } = {},
+  options: { grpcPort?: number; heartbeatIntervalSeconds?: number; agentBundlePath?: string } = {},
 ): Promise<TestServer & { database: TestDatabase }> {
   const database = reuse?.database ?? (await createTestDatabase(dialect));
   const dataDir = reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'infrapilot-data-'));
@@ -71,6 +61,7 @@ export async function startTestServer(
       publicUrl: `http://127.0.0.1:${httpPort}`,
       grpcPort: options.grpcPort ?? 0,
       heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 1,
+      ...(options.agentBundlePath ? { agentBundlePath: options.agentBundlePath } : {}),
       logLevel: 'silent',
     },
     {},

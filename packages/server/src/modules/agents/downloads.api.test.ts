@@ -1,19 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InfraPilotClient } from '@infrapilot/client';
 import type { Agent } from '@infrapilot/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, buildApp } from '../../app.js';
-import { bootstrapFirstAdmin } from '../../bootstrap-admin.js';
-import { loadConfig } from '../../config.js';
 import { createEnrollment, eventually } from '../../test-helpers/test-agent.js';
-import { createTestDatabase } from '../../test-helpers/test-databases.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../../test-helpers/test-server.js';
+import { startTestServer, type TestServer } from '../../test-helpers/test-server.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../../..');
 const BUNDLE_SCRIPT = join(REPO_ROOT, 'packages/agent/scripts/bundle.mjs');
@@ -22,69 +16,11 @@ const PATH_WITH_NODE = `${dirname(process.execPath)}:${process.env.PATH ?? '/usr
 const CA_HASH = `sha256:${'ab'.repeat(32)}`;
 const TOKEN = `ipe_${'A'.repeat(43)}`;
 
-interface DownloadsServer {
-  app: App;
-  baseUrl: string;
-  admin: InfraPilotClient;
-  destroy(): Promise<void>;
-}
+type DownloadsServer = TestServer;
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/**
- * Like startTestServer, plus an agent bundle, and with the public URL naming the port
- * actually bound: the installer downloads the agent from the public URL it bakes in.
- */
-async function startDownloadsServer(agentBundlePath: string): Promise<DownloadsServer> {
-  const database = await createTestDatabase('sqlite');
-  const dataDir = mkdtempSync(join(tmpdir(), 'infrapilot-data-'));
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const config = loadConfig(
-    {
-      dataDir,
-      databaseUrl: database.url,
-      masterKey: randomBytes(32).toString('base64'),
-      httpHost: '127.0.0.1',
-      httpPort: port,
-      grpcPort: 0,
-      publicUrl: baseUrl,
-      agentBundlePath,
-      heartbeatIntervalSeconds: 1,
-      logLevel: 'silent',
-    },
-    {},
-  );
-  const app = await buildApp(config, { logger: false });
-  await bootstrapFirstAdmin({
-    users: app.services.users,
-    orgs: app.services.orgs,
-    transaction: app.database.transaction,
-    dataDir,
-    adminEmail: ADMIN_EMAIL,
-    adminPassword: ADMIN_PASSWORD,
-  });
-  await app.http.listen({ host: '127.0.0.1', port });
-  await app.listenForAgents();
-  const admin = new InfraPilotClient({ baseUrl });
-  await admin.auth.login({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
-  return {
-    app,
-    baseUrl,
-    admin,
-    async destroy() {
-      await app.close();
-      await database.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+/** A test server that serves this agent bundle; its public URL names the port it bound. */
+function startDownloadsServer(agentBundlePath: string): Promise<DownloadsServer> {
+  return startTestServer('sqlite', undefined, { agentBundlePath });
 }
 
 interface ShellResult {
