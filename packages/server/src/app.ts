@@ -9,6 +9,7 @@ import { migrateToLatest } from './db/migrate.js';
 import type { DatabaseHandle } from './db/transactions.js';
 import { type AgentGateway, startAgentGateway } from './gateway/agent-gateway.js';
 import { CommandRouter } from './gateway/command-router.js';
+import { GatewayMetrics } from './gateway/gateway-metrics.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { InternalCa } from './platform/crypto/internal-ca.js';
 import { EventBus } from './platform/events/event-bus.js';
@@ -17,7 +18,7 @@ import { SecretBox } from './platform/crypto/secret-box.js';
 import { registerAuditHook } from './platform/http/audit-hook.js';
 import { registerAuthentication } from './platform/http/authentication.js';
 import { registerErrorHandling } from './platform/http/error-handler.js';
-import { registerMetrics } from './platform/http/metrics.js';
+import { createMetricsRegistry, registerMetrics } from './platform/http/metrics.js';
 import { registerOpenApi } from './platform/http/openapi.js';
 import type { RouteAccess, RouteAudit } from './platform/http/request-context.js';
 import { newId } from './platform/ids.js';
@@ -124,7 +125,9 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
   // Subscribers' failures are logged by the HTTP server's logger, created below.
   const bus = new EventBus((event, error) => http.log.error({ err: error, event }, 'event subscriber failed'));
   const ca = await InternalCa.loadOrCreate(config.dataDir, secretBox);
-  const commands = new CommandRouter();
+  const metricsRegistry = createMetricsRegistry();
+  const commands: CommandRouter = new CommandRouter(Date.now, (command, outcome, seconds) => gatewayMetrics.commandSettled(command, outcome, seconds));
+  const gatewayMetrics = new GatewayMetrics(metricsRegistry, () => commands.connectedCount);
   const agentSettings: AgentsSettings = {
     heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
     agentServerUrl: config.agentServerUrl ?? `https://${new URL(config.publicUrl).host.replace(/:\d+$/, '')}:${config.grpcPort}`,
@@ -166,7 +169,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
     record: (entry) => audit.record(entry),
     defaultOrgOf: (userId) => orgs.defaultOrgIdOf(userId),
   });
-  registerMetrics(http);
+  registerMetrics(http, metricsRegistry);
   bus.subscribe('agent.status_changed', (event) => http.log.info(event, 'agent status changed'));
   await registerOpenApi(http, config.publicUrl);
 
@@ -213,7 +216,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
         '::1',
         hostname(),
       ].map((name) => name.replace(/^\[|\]$/g, '')));
-      gateway = await startAgentGateway({ host: config.grpcHost, port: config.grpcPort, tls, agents, commands, logger: http.log });
+      gateway = await startAgentGateway({ host: config.grpcHost, port: config.grpcPort, tls, agents, commands, logger: http.log, metrics: gatewayMetrics });
       // With port 0 (tests), join commands must name the port actually bound.
       if (!config.agentServerUrl && config.grpcPort === 0) {
         agentSettings.agentServerUrl = `https://${new URL(agentSettings.agentServerUrl).hostname}:${gateway.port}`;

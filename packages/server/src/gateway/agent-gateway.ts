@@ -16,6 +16,7 @@ import { AppError } from '../errors.js';
 import type { ServerTlsMaterial } from '../platform/crypto/internal-ca.js';
 import type { AgentPrincipal, AgentsService } from '../modules/agents/agents.service.js';
 import type { CommandRouter, SessionCloseReason } from './command-router.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
 
 /** What TLS established about the peer, captured per request before any handler runs. */
 interface PeerCertificate {
@@ -47,6 +48,7 @@ export interface AgentGatewayOptions {
   agents: AgentsService;
   commands: CommandRouter;
   logger: GatewayLogger;
+  metrics: GatewayMetrics;
 }
 
 export interface AgentGateway {
@@ -226,7 +228,7 @@ export async function startAgentGateway(options: AgentGatewayOptions): Promise<A
     connect: false,
     grpcWeb: false,
     readMaxBytes: GATEWAY_READ_MAX_BYTES,
-    interceptors: [requireAgentCertificate],
+    interceptors: [options.metrics.countCalls, requireAgentCertificate],
     contextValues: (request) => createContextValues().set(peerKey, peerCertificateOf(request.socket as TLSSocket)),
   });
 

@@ -7,7 +7,7 @@ import {
   type AgentMessage,
   type ServerMessage,
 } from '@infrapilot/protocol/agent';
-import { AgentOfflineError, AgentTimeoutError, CapabilityFailedError, CapabilityUnavailableError } from '../errors.js';
+import { AgentOfflineError, AppError, AgentTimeoutError, CapabilityFailedError, CapabilityUnavailableError } from '../errors.js';
 import { newId } from '../platform/ids.js';
 
 /** The command arms of ServerMessage's oneof (not Welcome or Cancel). */
@@ -62,7 +62,11 @@ export class CommandRouter {
    * `now` is wall-clock time, not the app's Clock: a deadline is an instant the agent
    * compares with its own clock, so it must be real time even when tests move the app's.
    */
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** Told how each command ended (for /metrics): "ok" or the error code. */
+    private readonly onSettled: (command: string, outcome: string, seconds: number) => void = () => {},
+  ) {}
 
   /** Registers a session; a newer session of the same agent replaces (and closes) the older. */
   attach(session: AgentSession): () => void {
@@ -115,7 +119,9 @@ export class CommandRouter {
     // The agent stops the command at its deadline and says so; we wait a little longer
     // for that answer, and only cancel from here when it does not come.
     const waitMs = timeoutMs + Math.min(1_000, Math.max(100, timeoutMs / 10));
-    return new Promise<ResultPayload>((resolve, reject) => {
+    const started = performance.now();
+    const settled = (outcome: string) => this.onSettled(commandName, outcome, (performance.now() - started) / 1000);
+    const answer = new Promise<ResultPayload>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
         this.sessions.get(agentId)?.send(
@@ -126,6 +132,11 @@ export class CommandRouter {
       this.pending.set(requestId, { agentId, message, resolve, reject, timer });
       session.send(message);
     });
+    answer.then(
+      () => settled('ok'),
+      (error: unknown) => settled(error instanceof AppError ? error.code : 'internal_error'),
+    );
+    return answer;
   }
 
   /** An answer from an agent's stream. Answers to requests we no longer wait for are dropped. */

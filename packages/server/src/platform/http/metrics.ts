@@ -1,10 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
-/** Prometheus metrics at /metrics: request counts and latencies by route, plus process figures. */
-export function registerMetrics(app: FastifyInstance): Registry {
+/** A registry per app (tests run several apps in one process), with the process figures. */
+export function createMetricsRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** Prometheus metrics at /metrics: request counts and latencies by route, plus whatever else registered. */
+export function registerMetrics(app: FastifyInstance, registry: Registry): void {
   const requests = new Counter({
     name: 'infrapilot_http_requests_total',
     help: 'HTTP requests answered, by method, route and status code',
@@ -30,5 +35,4 @@ export function registerMetrics(app: FastifyInstance): Registry {
     response.header('Content-Type', registry.contentType);
     return registry.metrics();
   });
-  return registry;
 }
