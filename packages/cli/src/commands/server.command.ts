@@ -122,11 +122,19 @@ function builtAgentBundle(): string | undefined {
  * reported and the control plane keeps running without it.
  */
 async function startLocalAgent(cli: CliRuntime, running: RunningServer): Promise<AgentRuntime | undefined> {
-  const { AgentRuntime, AgentRejectedError, StateStore, createConsoleLogger, joinControlPlane } = await import('@infrapilot/agent');
+  const { AgentRuntime, AgentRejectedError, StateStore, createConsoleLogger, joinControlPlane, loadPolicy } = await import('@infrapilot/agent');
   const stateDir = join(running.config.dataDir, 'agent');
   const address = `${loopbackHostFor(running.config.grpcHost)}:${running.grpcPort}`;
   const serverUrl = `https://${address}`;
   const warn = (text: string) => cli.context.stderr.write(`warning: ${text}\n`);
+  // The host owner's policy file binds the local agent like any other (missing: safe defaults).
+  let policy;
+  try {
+    ({ policy } = await loadPolicy());
+  } catch (error) {
+    warn(`the local agent is not started: ${describeError(error)}`);
+    return undefined;
+  }
   try {
     const store = new StateStore(stateDir);
     if (!store.isEnrolled()) {
@@ -140,7 +148,7 @@ async function startLocalAgent(cli: CliRuntime, running: RunningServer): Promise
     return undefined;
   }
   // The gRPC port may differ from the one it joined on (--grpc-port, or 0 in tests).
-  const runtime = new AgentRuntime({ stateDir, serverUrl, logger: createConsoleLogger(cli.context.env) });
+  const runtime = new AgentRuntime({ stateDir, serverUrl, policy, logger: createConsoleLogger(cli.context.env) });
   runtime.once('connected', ({ agentId }) => {
     cli.context.stdout.write(`  Local agent: ${agentId} (connected over gRPC+mTLS on ${address})\n`);
   });
