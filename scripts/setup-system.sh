@@ -14,7 +14,7 @@
 set -euo pipefail
 
 # What today's tests need, and what is merely checked.
-REQUIRED_COMPONENTS=(postgresql)
+REQUIRED_COMPONENTS=(postgresql installer_tools)
 OPTIONAL_COMPONENTS=(redis)
 
 TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -204,6 +204,17 @@ redis_answers() {
   else
     tcp_port_open 127.0.0.1 6379
   fi
+}
+
+# The agent installer test pipes /install.sh from curl into sh, as a user would.
+ensure_installer_tools() {
+  if command -v curl >/dev/null 2>&1 && command -v sha256sum >/dev/null 2>&1; then
+    info "curl and sha256sum: present (agent installer tests)"
+    return 0
+  fi
+  log "Installing curl and coreutils for the agent installer tests"
+  apt_install curl coreutils ca-certificates || return 1
+  command -v curl >/dev/null 2>&1
 }
 
 ensure_redis() {
