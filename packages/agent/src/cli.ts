@@ -1,20 +1,10 @@
 import { Command } from 'commander';
-import {
-  AGENT_VERSION,
-  AgentRejectedError,
-  AgentRuntime,
-  createConsoleLogger,
-  DEFAULT_POLICY_PATH,
-  DEFAULT_STATE_DIR,
-  joinControlPlane,
-  loadPolicy,
-} from './index.js';
-
-/**
- * sysexits' EX_CONFIG. The systemd unit sets RestartPreventExitStatus=78, so an agent
- * the control plane removed stops instead of being restarted every few seconds forever.
- */
-export const EXIT_REJECTED = 78;
+import { AgentRejectedError } from './connection/agent-runtime.js';
+import { joinControlPlane } from './connection/enroll.js';
+import { DEFAULT_STATE_DIR } from './connection/state-store.js';
+import { DEFAULT_POLICY_PATH } from './policy.js';
+import { EXIT_REJECTED, runAgentUntilSignalled } from './run-agent.js';
+import { AGENT_VERSION } from './version.js';
 
 // Every failure ends as one line on stderr, never a stack trace: the agent runs under
 // systemd or an installer, and the reader is a host owner, not a debugger.
@@ -52,35 +42,6 @@ async function join(flags: JoinFlags): Promise<void> {
   );
 }
 
-async function run(flags: { stateDir: string; policy: string }): Promise<void> {
-  const logger = createConsoleLogger();
-  const { policy, source } = await loadPolicy(flags.policy);
-  const runtime = new AgentRuntime({ stateDir: flags.stateDir, policy, logger });
-  logger.info(
-    `InfraPilot agent ${AGENT_VERSION} starting (state dir ${flags.stateDir}, ` +
-      `${source === 'file' ? `policy ${flags.policy}` : `no ${flags.policy}: default policy`})`,
-  );
-  let signalled = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled) {
-      // A second signal while stopping: the operator wants out now.
-      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
-    }
-    signalled = true;
-    logger.info(`${signal} received; stopping`);
-    void runtime.stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    await runtime.run();
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  logger.info('Stopped');
-}
-
 /** The `infrapilot-agent` command line (the single-file bundle's entry): `join` and `run`. */
 export function buildAgentCommand(): Command {
   const program = new Command('infrapilot-agent')
@@ -103,7 +64,9 @@ export function buildAgentCommand(): Command {
     .description('Connect to the control plane and serve it until stopped (SIGINT/SIGTERM)')
     .option('--state-dir <dir>', 'where `join` saved the identity', DEFAULT_STATE_DIR)
     .option('--policy <file>', 'what the control plane may do on this host', DEFAULT_POLICY_PATH)
-    .action(async (flags: { stateDir: string; policy: string }) => run(flags).catch(fail));
+    .action(async (flags: { stateDir: string; policy: string }) =>
+      runAgentUntilSignalled({ stateDir: flags.stateDir, policyPath: flags.policy }).catch(fail),
+    );
 
   return program;
 }

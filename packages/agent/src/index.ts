@@ -10,3 +10,4 @@ export { CapabilityRegistry, CommandFailure, type Capability, type CommandHandle
 export { loadPolicy, DEFAULT_POLICY, DEFAULT_POLICY_PATH, PolicyError, type AgentPolicy } from './policy.js';
 export { createConsoleLogger, silentLogger, type AgentLogger } from './logger.js';
 export { AGENT_VERSION } from './version.js';
+export { runAgentUntilSignalled, EXIT_REJECTED } from './run-agent.js';

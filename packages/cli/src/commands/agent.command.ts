@@ -15,9 +15,6 @@ interface RunOptions {
   policy?: string;
 }
 
-/** EX_CONFIG (sysexits.h): the unit file can say not to restart an agent the control plane removed. */
-export const AGENT_REJECTED_EXIT_CODE = 78;
-
 // Loaded on use, so every other command starts without the agent's gRPC and crypto stack.
 const loadAgent = () => import('@infrapilot/agent');
 
@@ -69,33 +66,17 @@ export function registerAgentCommands(program: Command, cli: CliRuntime): void {
     .option('--state-dir <dir>', 'where `agent join` kept the identity (default /var/lib/infrapilot)')
     .option('--policy <file>', 'the host policy file (default /etc/infrapilot/agent.yaml; missing means safe defaults)')
     .action(async (options: RunOptions) => {
-      const { AgentRuntime, AgentRejectedError, loadPolicy, createConsoleLogger, DEFAULT_STATE_DIR, DEFAULT_POLICY_PATH } = await loadAgent();
-      const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
-      const policyPath = options.policy ?? DEFAULT_POLICY_PATH;
-      const { policy, source } = await loadPolicy(policyPath);
-      const logger = createConsoleLogger(cli.context.env);
-      logger.info(source === 'file' ? `Policy: ${policyPath}` : `No policy file at ${policyPath}; using the safe defaults`);
-
-      const runtime = new AgentRuntime({ stateDir, policy, logger });
-      let stopping = false;
-      const onSignal = (signal: NodeJS.Signals) => {
-        // A second signal means the person does not want to wait for a stuck shutdown.
-        if (stopping) process.exit(1);
-        stopping = true;
-        logger.info(`${signal} received, stopping`);
-        void runtime.stop();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      const { runAgentUntilSignalled, AgentRejectedError, EXIT_REJECTED, createConsoleLogger } = await loadAgent();
       try {
-        await runtime.run();
+        await runAgentUntilSignalled({
+          ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+          ...(options.policy ? { policyPath: options.policy } : {}),
+          logger: createConsoleLogger(cli.context.env),
+        });
       } catch (error) {
         // The runtime has logged why; the exit code tells a supervisor not to retry.
-        if (error instanceof AgentRejectedError) throw new CommanderError(AGENT_REJECTED_EXIT_CODE, 'infrapilot.agentRejected', error.message);
+        if (error instanceof AgentRejectedError) throw new CommanderError(EXIT_REJECTED, 'infrapilot.agentRejected', error.message);
         throw error;
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
       }
     });
 }
