@@ -106,6 +106,17 @@ const CLOSE_STATUS: Record<SessionCloseReason, ConnectError> = {
 export async function startAgentGateway(options: AgentGatewayOptions): Promise<AgentGateway> {
   const { agents, commands, logger } = options;
 
+  // Our AppErrors (and anything unexpected) become gRPC statuses in one place, for every
+  // method; a stream's own ConnectErrors pass through unchanged.
+  const toGrpcStatus: Interceptor = (next) => async (request) => {
+    try {
+      return await next(request);
+    } catch (error) {
+      if (!(error instanceof ConnectError)) logger.warn({ err: error instanceof Error ? error.message : String(error), method: request.method.name }, 'agent call failed');
+      throw toConnectError(error);
+    }
+  };
+
   const requireAgentCertificate: Interceptor = (next) => async (request) => {
     if (request.method.name === 'Register') return next(request);
     const peer = request.contextValues.get(peerKey);
@@ -127,46 +138,30 @@ export async function startAgentGateway(options: AgentGatewayOptions): Promise<A
   const routes = (router: ConnectRouter) =>
     router.service(AgentService, {
       async register(request) {
-        try {
-          const registration = await agents.register({
-            enrollmentToken: request.enrollmentToken,
-            hostname: request.hostname,
-            agentVersion: request.agentVersion,
-            os: request.os,
-            certificateRequest: request.certificateRequest,
-            protocolVersion: request.protocolVersion,
-            orgId: request.orgId,
-          });
-          logger.info({ agentId: registration.agentId, orgId: registration.orgId, hostname: request.hostname }, 'agent enrolled');
-          return registration;
-        } catch (error) {
-          throw toConnectError(error);
-        }
+        const registration = await agents.register({
+          enrollmentToken: request.enrollmentToken,
+          hostname: request.hostname,
+          agentVersion: request.agentVersion,
+          os: request.os,
+          certificateRequest: request.certificateRequest,
+          protocolVersion: request.protocolVersion,
+          orgId: request.orgId,
+        });
+        logger.info({ agentId: registration.agentId, orgId: registration.orgId, hostname: request.hostname }, 'agent enrolled');
+        return registration;
       },
 
       async renewCertificate(request, context) {
-        try {
-          return { certificatePem: await agents.renewCertificate(principalOf(context), request.certificateRequest) };
-        } catch (error) {
-          throw toConnectError(error);
-        }
+        return { certificatePem: await agents.renewCertificate(principalOf(context), request.certificateRequest) };
       },
 
       async heartbeat(request, context) {
-        try {
-          const interval = await agents.recordHeartbeat(principalOf(context), request.metrics, request.agentVersion);
-          return { acknowledged: true, heartbeatIntervalSeconds: interval };
-        } catch (error) {
-          throw toConnectError(error);
-        }
+        const interval = await agents.recordHeartbeat(principalOf(context), request.metrics, request.agentVersion);
+        return { acknowledged: true, heartbeatIntervalSeconds: interval };
       },
 
       async pushMetrics(request, context) {
-        try {
-          return { accepted: await agents.recordBacklog(principalOf(context), request.samples) };
-        } catch (error) {
-          throw toConnectError(error);
-        }
+        return { accepted: await agents.recordBacklog(principalOf(context), request.samples) };
       },
 
       async *commandStream(requests, context) {
@@ -181,6 +176,7 @@ export async function startAgentGateway(options: AgentGatewayOptions): Promise<A
         ]).finally(() => clearTimeout(helloTimer));
         if (first.done || first.value.payload.case !== 'hello') throw new ConnectError('the first message must be Hello', Code.InvalidArgument);
         const hello = first.value.payload.value;
+        // Inside a stream, errors do not pass back through the interceptors: map here.
         await agents.recordHello(principal, hello).catch((error: unknown) => {
           throw toConnectError(error);
         });
@@ -228,7 +224,7 @@ export async function startAgentGateway(options: AgentGatewayOptions): Promise<A
     connect: false,
     grpcWeb: false,
     readMaxBytes: GATEWAY_READ_MAX_BYTES,
-    interceptors: [options.metrics.countCalls, requireAgentCertificate],
+    interceptors: [options.metrics.countCalls, toGrpcStatus, requireAgentCertificate],
     contextValues: (request) => createContextValues().set(peerKey, peerCertificateOf(request.socket as TLSSocket)),
   });
 
