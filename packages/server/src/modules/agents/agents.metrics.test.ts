@@ -55,7 +55,7 @@ describeOnBothDialects('agent metrics over HTTP', (dialect) => {
     const stateDir = mkdtempSync(join(tmpdir(), 'infrapilot-agent-'));
     stateDirs.push(stateDir);
     const identity = await joinControlPlane({ serverUrl: enrollment.serverUrl, token: enrollment.token, caHash: enrollment.caHash, stateDir, hostname: `${name}.test` });
-    return { agentId: identity.agentId, orgId: identity.orgId, name };
+    return { agentId: identity.agentId, orgId: identity.orgId, name, status: 'pending' };
   }
 
   /** Moves the server's clock to the next whole minute, so steps start at round instants. */

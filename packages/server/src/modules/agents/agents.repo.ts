@@ -7,24 +7,24 @@ export interface CertificateOwner {
   agentId: string;
   orgId: string;
   name: string;
+  status: string;
   notAfter: string;
   certificateRevokedAt: string | null;
   agentRevokedAt: string | null;
 }
 
-/** One step of downsampled metrics, straight from SQL. */
-export interface MetricsBucket {
-  bucket: number;
-  samples: number;
-  cpu_percent: number;
-  memory_used_bytes: number;
-  memory_total_bytes: number;
-  disk_used_bytes: number;
-  disk_total_bytes: number;
-  load_average_1m: number;
-  network_receive_bytes_per_second: number;
-  network_transmit_bytes_per_second: number;
-}
+/** One step of downsampled metrics, straight from SQL: the averaged columns, its index and sample count. */
+export type MetricsBucket = { bucket: number; samples: number } & Pick<
+  AgentMetricSamplesTable,
+  | 'cpu_percent'
+  | 'memory_used_bytes'
+  | 'memory_total_bytes'
+  | 'disk_used_bytes'
+  | 'disk_total_bytes'
+  | 'load_average_1m'
+  | 'network_receive_bytes_per_second'
+  | 'network_transmit_bytes_per_second'
+>;
 
 /** The only code that touches agents, enrollment_tokens, agent_certificates and agent_metric_samples. */
 export class AgentsRepo {
@@ -151,6 +151,7 @@ export class AgentsRepo {
         'agents.id as agentId',
         'agents.org_id as orgId',
         'agents.name as name',
+        'agents.status as status',
         'agent_certificates.not_after as notAfter',
         'agent_certificates.revoked_at as certificateRevokedAt',
         'agents.revoked_at as agentRevokedAt',

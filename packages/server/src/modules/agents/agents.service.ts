@@ -34,6 +34,8 @@ export interface AgentPrincipal {
   agentId: string;
   orgId: string;
   name: string;
+  /** The status when the call was authenticated; heartbeats change it from this. */
+  status: string;
 }
 
 /** What Register receives, already decoded from protobuf. */
@@ -264,7 +266,7 @@ export class AgentsService {
     if (!owner) return { ok: false, reason: 'unknown' };
     if (owner.agentRevokedAt || owner.certificateRevokedAt) return { ok: false, reason: 'revoked' };
     if (owner.notAfter <= isoTimestamp(new Date())) return { ok: false, reason: 'expired' };
-    return { ok: true, principal: { agentId: owner.agentId, orgId: owner.orgId, name: owner.name } };
+    return { ok: true, principal: { agentId: owner.agentId, orgId: owner.orgId, name: owner.name, status: owner.status } };
   }
 
   /** RenewCertificate: a fresh 30-day certificate for the calling agent's new key. */
@@ -295,15 +297,14 @@ export class AgentsService {
   async recordHeartbeat(principal: AgentPrincipal, metrics: SystemMetrics | undefined, agentVersion: string): Promise<number> {
     const now = this.now();
     const at = isoTimestamp(now);
-    const agent = await this.deps.repo.getById(principal.agentId);
-    if (!agent) return this.deps.settings.heartbeatIntervalSeconds;
+    // The certificate check just read the agent's row; no second read on this hot path.
     await this.deps.repo.update(principal.agentId, {
       last_seen_at: at,
       ...(agentVersion ? { version: agentVersion.slice(0, 50) } : {}),
       ...(metrics ? { latest_metrics: JSON.stringify(liveFiguresOf(metrics, now)) } : {}),
     });
     if (metrics) await this.deps.repo.insertSamples([sampleRow(principal.agentId, metrics, now.getTime())]);
-    if (agent.status !== 'active') await this.changeStatus(agent, 'active');
+    if (principal.status !== 'active') await this.changeStatus({ id: principal.agentId, org_id: principal.orgId, status: principal.status }, 'active');
     return this.deps.settings.heartbeatIntervalSeconds;
   }
 

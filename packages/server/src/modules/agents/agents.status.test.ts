@@ -107,7 +107,7 @@ describeOnBothDialects('agent status', (dialect) => {
     const shown = await until(agent.agentId, (candidate) => candidate.status === 'active', 'active');
     const orgId = (await server.admin.orgs.current()).id;
     // The gateway's Heartbeat handler calls this for the agent whose certificate it checked.
-    const principal = { agentId: agent.agentId, orgId, name: shown.name };
+    const principal = { agentId: agent.agentId, orgId, name: shown.name, status: shown.status };
     for (let round = 0; round < 5; round += 1) {
       server.clock.advance(SILENCE_BEFORE_OFFLINE_MS - 1);
       await server.app.services.agents.recordHeartbeat(principal, undefined, '');
