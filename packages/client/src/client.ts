@@ -41,7 +41,8 @@ import { ApiError } from './api-error.js';
 
 export interface StoredTokens {
   accessToken: string;
-  refreshToken: string;
+  /** Absent in a browser session, where the refresh token is an httpOnly cookie. */
+  refreshToken?: string | undefined;
 }
 
 export interface ClientOptions {
@@ -53,6 +54,11 @@ export interface ClientOptions {
   apiKey?: string | undefined;
   /** The org to act in (id or slug); the server's default is your first org. */
   org?: string | undefined;
+  /**
+   * `cookie` (the web app): the server keeps the refresh token in an httpOnly cookie the
+   * page never sees; the client holds only the access token, in memory. Default `body`.
+   */
+  refreshTokenDelivery?: 'body' | 'cookie' | undefined;
   /** Told whenever the client obtains new tokens (login, refresh), so callers can persist them. */
   onTokens?: ((tokens: StoredTokens | null) => void) | undefined;
   fetch?: typeof fetch;
@@ -99,7 +105,7 @@ export class InfraPilotClient {
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const authenticated = options.authenticated ?? true;
     let response = await this.send(method, path, options, authenticated);
-    if (response.status === 401 && authenticated && !this.apiKey && this.tokens && (await this.refreshOnce())) {
+    if (response.status === 401 && authenticated && !this.apiKey && this.canRefresh && (await this.refreshOnce())) {
       response = await this.send(method, path, options, authenticated);
     }
     return this.parse<T>(response);
@@ -152,7 +158,16 @@ export class InfraPilotClient {
     );
   }
 
-  private refreshOnce(): Promise<boolean> {
+  private get usesCookie(): boolean {
+    return this.options.refreshTokenDelivery === 'cookie';
+  }
+
+  private get canRefresh(): boolean {
+    return this.usesCookie || Boolean(this.tokens?.refreshToken);
+  }
+
+  /** Gets a new access token once for all callers waiting on it; false when the session is gone. */
+  refreshOnce(): Promise<boolean> {
     this.refreshing ??= this.auth
       .refresh()
       .then(() => true)
@@ -176,27 +191,29 @@ export class InfraPilotClient {
   readonly auth = {
     /** Signs in; keeps the tokens unless a second factor is required. */
     login: async (input: z.input<typeof LoginSchema>): Promise<LoginReply> => {
-      const reply = await this.request<LoginReply>('POST', '/api/v1/auth/login', { body: input, authenticated: false });
+      const body = this.usesCookie ? { ...input, refreshTokenDelivery: 'cookie' as const } : input;
+      const reply = await this.request<LoginReply>('POST', '/api/v1/auth/login', { body, authenticated: false });
       if (!reply.mfaRequired) this.setTokens({ accessToken: reply.accessToken, refreshToken: reply.refreshToken });
       return reply;
     },
     /** Finishes a sign-in with a TOTP or recovery code; keeps the tokens. */
     verifyMfa: async (input: { mfaToken: string; code: string }): Promise<Tokens> => {
-      const tokens = await this.request<Tokens>('POST', '/api/v1/auth/mfa/verify', { body: input, authenticated: false });
+      const body = this.usesCookie ? { ...input, refreshTokenDelivery: 'cookie' as const } : input;
+      const tokens = await this.request<Tokens>('POST', '/api/v1/auth/mfa/verify', { body, authenticated: false });
       this.setTokens({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken });
       return tokens;
     },
-    /** Rotates the refresh token held (or the one given) and keeps the new tokens. */
+    /** Rotates the refresh token held (or the one given, or the browser's cookie) and keeps the new tokens. */
     refresh: async (refreshToken?: string): Promise<Tokens> => {
       const token = refreshToken ?? this.tokens?.refreshToken;
-      if (!token) throw new ApiError(401, 'unauthenticated', 'Not signed in');
-      const tokens = await this.request<Tokens>('POST', '/api/v1/auth/refresh', { body: { refreshToken: token }, authenticated: false });
+      if (!token && !this.usesCookie) throw new ApiError(401, 'unauthenticated', 'Not signed in');
+      const tokens = await this.request<Tokens>('POST', '/api/v1/auth/refresh', { body: token ? { refreshToken: token } : {}, authenticated: false });
       this.setTokens({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken });
       return tokens;
     },
     logout: async (): Promise<Ok> => {
       const reply = await this.request<Ok>('POST', '/api/v1/auth/logout', {
-        body: this.tokens ? { refreshToken: this.tokens.refreshToken } : {},
+        body: this.tokens?.refreshToken ? { refreshToken: this.tokens.refreshToken } : {},
       });
       this.setTokens(null);
       return reply;

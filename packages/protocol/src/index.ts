@@ -8,3 +8,4 @@ export * from './api/members.js';
 export * from './api/api-keys.js';
 export * from './api/audit.js';
 export * from './api/agents.js';
+export * from './api/live.js';

@@ -1,5 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
+import fastifyCookie from '@fastify/cookie';
+import fastifyWebsocket from '@fastify/websocket';
+import { LIVE_SUBPROTOCOL } from '@infrapilot/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
@@ -20,6 +23,7 @@ import { registerAuthentication } from './platform/http/authentication.js';
 import { registerErrorHandling } from './platform/http/error-handler.js';
 import { createMetricsRegistry, registerMetrics } from './platform/http/metrics.js';
 import { registerOpenApi } from './platform/http/openapi.js';
+import { registerWebApp } from './platform/http/web-app.js';
 import type { RouteAccess, RouteAudit } from './platform/http/request-context.js';
 import { newId } from './platform/ids.js';
 import { AgentsRepo } from './modules/agents/agents.repo.js';
@@ -37,7 +41,10 @@ import { AuthRepo } from './modules/auth/auth.repo.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { LoginThrottle } from './modules/auth/login-throttle.js';
+import { RefreshCookie } from './modules/auth/refresh-cookie.js';
 import { SessionsService } from './modules/auth/sessions.service.js';
+import { LiveUpdates } from './modules/live/live-updates.js';
+import { liveRoutes } from './modules/live/live.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { OrgsRepo } from './modules/orgs/orgs.repo.js';
 import { orgsRoutes } from './modules/orgs/orgs.routes.js';
@@ -136,6 +143,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
   };
   const agents = new AgentsService({ repo: new AgentsRepo(database), ca, commands, bus, transaction, clock, settings: agentSettings });
   const services: Services = { orgs, users, auth, sessions, apiKeys, audit, agents };
+  const live = new LiveUpdates(bus);
 
   const http = Fastify({
     logger: options.logger === false ? false : { level: config.logLevel },
@@ -159,7 +167,16 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
     }
   });
 
-  registerErrorHandling(http);
+  await http.register(fastifyCookie);
+  await http.register(fastifyWebsocket, {
+    options: {
+      maxPayload: 64 * 1024,
+      // Pick our protocol; never echo the `bearer.` one, which carries the credential.
+      handleProtocols: (offered) => (offered.has(LIVE_SUBPROTOCOL) ? LIVE_SUBPROTOCOL : false),
+    },
+  });
+  const pageFallback = await registerWebApp(http, config.webRoot);
+  registerErrorHandling(http, { pageFallback });
   registerAuthentication(http, {
     authenticateAccessToken: (token) => auth.authenticateAccessToken(token),
     authenticateApiKey: (key) => apiKeys.authenticate(key),
@@ -176,7 +193,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
   await http.register(healthRoutes, { checkDatabase: async () => void (await sql`select 1`.execute(database.root)) });
   await http.register(
     async (api) => {
-      await api.register(authRoutes, { auth, sessions });
+      await api.register(authRoutes, { auth, sessions, refreshCookie: new RefreshCookie(config.publicUrl.startsWith('https:')) });
       await api.register(orgsRoutes, { orgs });
       await api.register(usersRoutes, { users });
       await api.register(apiKeysRoutes, { apiKeys });
@@ -185,6 +202,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
     },
     { prefix: '/api/v1' },
   );
+  await http.register(liveRoutes, { live, clock });
   await http.register(downloadsRoutes, { agentBundlePath: config.agentBundlePath, publicUrl: config.publicUrl, agentServerUrl: () => agentSettings.agentServerUrl });
 
   // Status follows heartbeats: a sweep marks silent agents offline; old samples are pruned hourly.
@@ -226,6 +244,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
     async close() {
       clearInterval(sweep);
       clearInterval(prune);
+      live.close();
       await gateway?.close();
       await http.close();
       await database.destroy();

@@ -1,4 +1,5 @@
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 /** Everything the server reads from its environment (DESIGN.md §7); CLI flags of the same names override it. */
@@ -16,6 +17,8 @@ export interface ServerConfig {
   metricsRetentionDays: number;
   /** The single-file agent served at /downloads/agent.js (the CLI knows where its build is). */
   agentBundlePath: string | undefined;
+  /** The web app's build served at / (default: packages/web/dist next to this package). */
+  webRoot: string | undefined;
   databaseUrl: string;
   redisUrl: string | undefined;
   masterKey: string | undefined;
@@ -30,6 +33,9 @@ export interface ServerConfig {
 /** What a caller (the CLI, a test) may set explicitly; anything unset falls back to the environment. */
 export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'masterKeyFile'>>;
 
+/** From packages/server/src or packages/server/dist alike: the workspace's packages/web/dist. */
+const DEFAULT_WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+
 const PortSchema = z.coerce.number().int().min(0).max(65535);
 
 const EnvironmentSchema = z.object({
@@ -42,6 +48,7 @@ const EnvironmentSchema = z.object({
   INFRAPILOT_HEARTBEAT_INTERVAL: z.coerce.number().int().min(1).max(300).optional(),
   INFRAPILOT_METRICS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   INFRAPILOT_AGENT_BUNDLE: z.string().min(1).optional(),
+  INFRAPILOT_WEB_ROOT: z.string().min(1).optional(),
   INFRAPILOT_PUBLIC_URL: z.url().optional(),
   DATABASE_URL: z.string().min(1).optional(),
   REDIS_URL: z.string().min(1).optional(),
@@ -78,6 +85,7 @@ export function loadConfig(
     heartbeatIntervalSeconds: overrides.heartbeatIntervalSeconds ?? env.INFRAPILOT_HEARTBEAT_INTERVAL ?? 10,
     metricsRetentionDays: overrides.metricsRetentionDays ?? env.INFRAPILOT_METRICS_RETENTION_DAYS ?? 7,
     agentBundlePath: overrides.agentBundlePath ?? env.INFRAPILOT_AGENT_BUNDLE,
+    webRoot: overrides.webRoot ?? env.INFRAPILOT_WEB_ROOT ?? DEFAULT_WEB_ROOT,
     publicUrl: overrides.publicUrl ?? env.INFRAPILOT_PUBLIC_URL ?? `http://localhost:${httpPort}`,
     databaseUrl: overrides.databaseUrl ?? env.DATABASE_URL ?? `sqlite:${join(dataDir, 'infrapilot.db')}`,
     redisUrl: overrides.redisUrl ?? env.REDIS_URL,

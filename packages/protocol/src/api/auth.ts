@@ -9,16 +9,27 @@ export const MfaCodeSchema = z
   .max(32)
   .regex(/^[0-9A-Za-z-]+$/, 'A code is 6 digits or a recovery code');
 
+/**
+ * How the refresh token travels: in the reply body (CLI, scripts) or as an httpOnly
+ * SameSite cookie that page scripts cannot read (the web app).
+ */
+export const RefreshTokenDeliverySchema = z.enum(['body', 'cookie']).default('body');
+export type RefreshTokenDelivery = z.infer<typeof RefreshTokenDeliverySchema>;
+
+/** The cookie the web app's refresh token lives in (httpOnly, SameSite=Strict, path /api/v1/auth). */
+export const REFRESH_COOKIE_NAME = 'infrapilot_refresh';
+
 export const LoginSchema = z.strictObject({
   email: EmailSchema,
   password: z.string().min(1).max(256),
+  refreshTokenDelivery: RefreshTokenDeliverySchema.optional(),
 });
 export type Login = z.infer<typeof LoginSchema>;
 
 /** Access and refresh tokens handed out by login, MFA verification and refresh. */
 export const TokensSchema = z.object({
   accessToken: z.string(),
-  refreshToken: z.string(),
+  refreshToken: z.string().optional().describe('Absent when delivered as the httpOnly cookie'),
   tokenType: z.literal('Bearer'),
   expiresIn: z.number().int().describe('Seconds until the access token expires'),
 });
@@ -31,7 +42,11 @@ export const LoginReplySchema = z.union([
 ]);
 export type LoginReply = z.infer<typeof LoginReplySchema>;
 
-export const MfaVerifySchema = z.strictObject({ mfaToken: z.string().min(1).max(4096), code: MfaCodeSchema });
+export const MfaVerifySchema = z.strictObject({
+  mfaToken: z.string().min(1).max(4096),
+  code: MfaCodeSchema,
+  refreshTokenDelivery: RefreshTokenDeliverySchema.optional(),
+});
 export type MfaVerify = z.infer<typeof MfaVerifySchema>;
 
 export const MfaSetupReplySchema = z.object({
@@ -48,7 +63,8 @@ export const MfaEnableReplySchema = z.object({
 });
 export type MfaEnableReply = z.infer<typeof MfaEnableReplySchema>;
 
-export const RefreshSchema = z.strictObject({ refreshToken: z.string().min(1).max(512) });
+/** Without `refreshToken`, the cookie's token is used and the new one goes back in the cookie. */
+export const RefreshSchema = z.strictObject({ refreshToken: z.string().min(1).max(512).optional() });
 export type Refresh = z.infer<typeof RefreshSchema>;
 
 export const LogoutSchema = z.strictObject({ refreshToken: z.string().min(1).max(512).optional() });

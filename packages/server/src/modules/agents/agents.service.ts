@@ -6,6 +6,7 @@ import {
   type AgentEnrollment,
   type AgentLiveFigures,
   type AgentMetrics,
+  type AgentMetricsPoint,
   type AgentMetricsQuery,
   type AgentPing,
   type AgentStatus,
@@ -113,6 +114,22 @@ function sampleRow(agentId: string, metrics: SystemMetrics, collectedAtMs: numbe
     network_receive_bytes_per_second: finite(metrics.networkReceiveBytesPerSecond),
     network_transmit_bytes_per_second: finite(metrics.networkTransmitBytesPerSecond),
     uptime_seconds: Number(metrics.uptimeSeconds),
+  };
+}
+
+/** One stored sample as a chart point, the shape GET /agents/:id/metrics answers with. */
+function chartPointOf(sample: Insertable<AgentMetricSamplesTable>, at: string): AgentMetricsPoint {
+  return {
+    at,
+    samples: 1,
+    cpuPercent: sample.cpu_percent,
+    memoryUsedBytes: sample.memory_used_bytes,
+    memoryTotalBytes: sample.memory_total_bytes,
+    diskUsedBytes: sample.disk_used_bytes,
+    diskTotalBytes: sample.disk_total_bytes,
+    loadAverage1m: sample.load_average_1m,
+    networkReceiveBytesPerSecond: sample.network_receive_bytes_per_second,
+    networkTransmitBytesPerSecond: sample.network_transmit_bytes_per_second,
   };
 }
 
@@ -298,13 +315,16 @@ export class AgentsService {
     const now = this.now();
     const at = isoTimestamp(now);
     // The certificate check just read the agent's row; no second read on this hot path.
+    const live = metrics ? liveFiguresOf(metrics, now) : undefined;
+    const sample = metrics ? sampleRow(principal.agentId, metrics, now.getTime()) : undefined;
     await this.deps.repo.update(principal.agentId, {
       last_seen_at: at,
       ...(agentVersion ? { version: agentVersion.slice(0, 50) } : {}),
-      ...(metrics ? { latest_metrics: JSON.stringify(liveFiguresOf(metrics, now)) } : {}),
+      ...(live ? { latest_metrics: JSON.stringify(live) } : {}),
     });
-    if (metrics) await this.deps.repo.insertSamples([sampleRow(principal.agentId, metrics, now.getTime())]);
+    if (sample) await this.deps.repo.insertSamples([sample]);
     if (principal.status !== 'active') await this.changeStatus({ id: principal.agentId, org_id: principal.orgId, status: principal.status }, 'active');
+    if (live && sample) this.deps.bus.publish('agent.sampled', { orgId: principal.orgId, agentId: principal.agentId, live, point: chartPointOf(sample, at) });
     return this.deps.settings.heartbeatIntervalSeconds;
   }
 

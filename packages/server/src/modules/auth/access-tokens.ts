@@ -12,6 +12,8 @@ type TokenPurpose = 'access' | 'mfa';
 export interface AccessClaims {
   userId: string;
   sessionId: string;
+  /** When the token stops working, in epoch milliseconds. */
+  expiresAtMs: number;
 }
 
 /**
@@ -25,7 +27,7 @@ export class AccessTokens {
     this.key = new Uint8Array(deriveKey(masterKey, 'jwt'));
   }
 
-  signAccess(claims: AccessClaims): Promise<string> {
+  signAccess(claims: Omit<AccessClaims, 'expiresAtMs'>): Promise<string> {
     return this.sign('access', claims.userId, { sid: claims.sessionId }, ACCESS_TOKEN_SECONDS);
   }
 
@@ -37,7 +39,7 @@ export class AccessTokens {
   async verifyAccess(token: string): Promise<AccessClaims | null> {
     const payload = await this.verify(token, 'access');
     if (!payload || typeof payload.sid !== 'string') return null;
-    return { userId: payload.sub, sessionId: payload.sid };
+    return { userId: payload.sub, sessionId: payload.sid, expiresAtMs: typeof payload.exp === 'number' ? payload.exp * 1000 : 0 };
   }
 
   /** The user id of a valid MFA step token, or null. */

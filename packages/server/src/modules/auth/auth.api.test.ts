@@ -128,7 +128,7 @@ describeOnBothDialects('auth API', (dialect) => {
     expect((await apiFailure(thief.auth.refresh(original.refreshToken))).status).toBe(401);
     const fresh = new InfraPilotClient({ baseUrl: server.baseUrl, tokens: { accessToken: rotated.accessToken, refreshToken: rotated.refreshToken } });
     expect((await apiFailure(fresh.request('GET', '/api/v1/auth/me'))).status).toBe(401);
-    expect((await apiFailure(new InfraPilotClient({ baseUrl: server.baseUrl }).auth.refresh(rotated.refreshToken))).status).toBe(401);
+    expect((await apiFailure(new InfraPilotClient({ baseUrl: server.baseUrl }).auth.refresh(rotated.refreshToken!))).status).toBe(401);
   });
 
   it('refuses a refresh token used twice at once without ending the session', async () => {

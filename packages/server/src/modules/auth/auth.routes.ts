@@ -16,50 +16,74 @@ import {
 } from '@infrapilot/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { UnauthenticatedError } from '../../errors.js';
 import { clientInfoOf } from '../../platform/http/client-info.js';
 import { actorOf, identityOf } from '../../platform/http/request-context.js';
 import { replies } from '../../platform/http/route-schemas.js';
-import type { AuthService } from './auth.service.js';
+import { type AuthService, RefreshTokenRacedError } from './auth.service.js';
+import type { RefreshCookie } from './refresh-cookie.js';
 import type { SessionsService } from './sessions.service.js';
 
 /** /auth: sign-in, MFA, tokens, own password. */
-export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; sessions: SessionsService }> = async (app, { auth, sessions }) => {
+export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; sessions: SessionsService; refreshCookie: RefreshCookie }> = async (
+  app,
+  { auth, sessions, refreshCookie },
+) => {
   const tags = ['auth'];
 
   app.post('/auth/login', {
     config: { access: 'public', audit: { action: 'auth.login', resourceType: 'user' } },
     schema: { tags, security: [], summary: 'Sign in with e-mail and password', body: LoginSchema, response: replies({ 200: LoginReplySchema }) },
-    handler: async (request) => {
+    handler: async (request, response) => {
       request.auditFacts.actorLabel = request.body.email;
-      return auth.login(request.body, clientInfoOf(request), (userId) => Object.assign(request.auditFacts, { userId, resourceId: userId }));
+      const reply = await auth.login(request.body, clientInfoOf(request), (userId) => Object.assign(request.auditFacts, { userId, resourceId: userId }));
+      if (reply.mfaRequired) return reply;
+      return { ...refreshCookie.deliver(response, reply, request.body.refreshTokenDelivery), mfaRequired: false as const };
     },
   });
 
   app.post('/auth/mfa/verify', {
     config: { access: 'public', audit: { action: 'auth.mfa_verify', resourceType: 'user' } },
     schema: { tags, security: [], summary: 'Finish a sign-in with a TOTP or recovery code', body: MfaVerifySchema, response: replies({ 200: TokensSchema }) },
-    handler: async (request) => {
+    handler: async (request, response) => {
       const { tokens, userId } = await auth.verifyMfa(request.body.mfaToken, request.body.code, clientInfoOf(request));
       Object.assign(request.auditFacts, { userId, resourceId: userId });
-      return tokens;
+      return refreshCookie.deliver(response, tokens, request.body.refreshTokenDelivery);
     },
   });
 
   app.post('/auth/refresh', {
     config: { access: 'public', audit: { action: 'auth.refresh', resourceType: 'session' } },
-    schema: { tags, security: [], summary: 'Exchange a refresh token for new tokens (each works once)', body: RefreshSchema, response: replies({ 200: TokensSchema }) },
-    handler: async (request) => {
-      const { tokens, userId } = await auth.refresh(request.body.refreshToken);
-      Object.assign(request.auditFacts, { userId, resourceId: userId });
-      return tokens;
+    schema: {
+      tags,
+      security: [],
+      summary: 'Exchange a refresh token for new tokens (each works once)',
+      description: 'Without `refreshToken` in the body, the web app\'s refresh cookie is used and rotated in place.',
+      body: RefreshSchema.optional(),
+      response: replies({ 200: TokensSchema }),
+    },
+    handler: async (request, response) => {
+      const fromBody = request.body?.refreshToken;
+      const presented = fromBody ?? refreshCookie.read(request);
+      if (!presented) throw new UnauthenticatedError('Send a refresh token, or sign in again');
+      try {
+        const { tokens, userId } = await auth.refresh(presented);
+        Object.assign(request.auditFacts, { userId, resourceId: userId });
+        return refreshCookie.deliver(response, tokens, fromBody ? 'body' : 'cookie');
+      } catch (error) {
+        // A dead cookie would be sent again on every page load; drop it (unless another tab just rotated it).
+        if (!fromBody && error instanceof UnauthenticatedError && !(error instanceof RefreshTokenRacedError)) refreshCookie.clear(response);
+        throw error;
+      }
     },
   });
 
   app.post('/auth/logout', {
     config: { access: 'authenticated', audit: { action: 'auth.logout', resourceType: 'session' } },
     schema: { tags, summary: 'End the current session', body: LogoutSchema.optional(), response: replies({ 200: OkSchema }) },
-    handler: async (request) => {
-      await auth.logout(identityOf(request), request.body?.refreshToken);
+    handler: async (request, response) => {
+      await auth.logout(identityOf(request), request.body?.refreshToken ?? refreshCookie.read(request));
+      refreshCookie.clear(response);
       return { ok: true as const };
     },
   });

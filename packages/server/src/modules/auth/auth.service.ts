@@ -24,6 +24,13 @@ export interface ClientInfo {
   userAgent: string | null;
 }
 
+/** Another request rotated this refresh token a moment ago (two tabs refreshing at once); not a theft. */
+export class RefreshTokenRacedError extends UnauthenticatedError {
+  constructor() {
+    super('This refresh token was just used by another request; use the tokens it received');
+  }
+}
+
 const REFRESH_TOKEN_SECONDS = 30 * 24 * 3600;
 /**
  * Two clients of one session (two CLI runs) may refresh with the same token at once.
@@ -174,7 +181,7 @@ export class AuthService {
       await repo.touchSession(session.id, at);
       return { session, user, refreshToken: await this.issueRefreshToken(session.id, now) };
     });
-    if (outcome === 'raced') throw new UnauthenticatedError('This refresh token was just used by another request; use the tokens it received');
+    if (outcome === 'raced') throw new RefreshTokenRacedError();
     if (outcome === 'reused') throw new UnauthenticatedError('This refresh token was already used; the session has been revoked, sign in again');
     if (outcome === 'invalid') throw new UnauthenticatedError('Invalid or expired refresh token; sign in again');
     return { tokens: await this.tokensFor(outcome.user.id, outcome.session.id, outcome.refreshToken), userId: outcome.user.id };
@@ -217,7 +224,7 @@ export class AuthService {
     if (!session || session.revoked_at !== null || session.expires_at <= at || session.user_id !== claims.userId) return null;
     const user = await this.deps.users.getAccount(claims.userId);
     if (!user || user.disabled_at !== null) return null;
-    return { kind: 'user', userId: user.id, sessionId: session.id, email: user.email };
+    return { kind: 'user', userId: user.id, sessionId: session.id, email: user.email, expiresAtMs: claims.expiresAtMs };
   }
 
   async me(identity: Identity, org: OrgContext | null): Promise<Me> {

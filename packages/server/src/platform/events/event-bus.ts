@@ -1,3 +1,4 @@
+import type { AgentLiveFigures, AgentMetricsPoint } from '@infrapilot/protocol';
 import { EventEmitter } from 'node:events';
 
 /** Every event on the bus and its payload. Add an event here before publishing it. */
@@ -5,6 +6,8 @@ export interface DomainEvents {
   'agent.enrolled': { orgId: string; agentId: string; name: string; at: string };
   'agent.status_changed': { orgId: string; agentId: string; from: string; to: string; at: string };
   'agent.removed': { orgId: string; agentId: string; at: string };
+  /** A heartbeat brought new figures: the live values and the chart point stored from them. */
+  'agent.sampled': { orgId: string; agentId: string; live: AgentLiveFigures; point: AgentMetricsPoint };
 }
 
 export type DomainEventName = keyof DomainEvents;

@@ -1,4 +1,4 @@
-import { ORG_HEADER, roleAllows } from '@infrapilot/protocol';
+import { LIVE_BEARER_PREFIX, ORG_HEADER, roleAllows } from '@infrapilot/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../errors.js';
 import type { Identity, OrgContext } from './request-context.js';
@@ -11,9 +11,27 @@ export interface AuthenticationDeps {
   resolveOrg(identity: Identity, requested: string | undefined): Promise<OrgContext | null>;
 }
 
+function isWebSocketUpgrade(request: FastifyRequest): boolean {
+  return request.headers.upgrade?.toLowerCase() === 'websocket';
+}
+
+/** A browser's WebSocket cannot send headers: its credential is the offered subprotocol `bearer.<token>`. */
+function webSocketBearerOf(request: FastifyRequest): string | null {
+  const offered = request.headers['sec-websocket-protocol'];
+  if (!offered) return null;
+  const bearer = offered.split(',').map((protocol) => protocol.trim()).find((protocol) => protocol.startsWith(LIVE_BEARER_PREFIX));
+  return bearer ? bearer.slice(LIVE_BEARER_PREFIX.length) || null : null;
+}
+
+/** The org a WebSocket acts in comes from `?org=`, for the same reason. */
+function orgQueryOf(request: FastifyRequest): string | undefined {
+  const org = (request.query as Record<string, unknown> | undefined)?.org;
+  return typeof org === 'string' && org ? org : undefined;
+}
+
 function bearerOf(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
-  if (!header) return null;
+  if (!header) return isWebSocketUpgrade(request) ? webSocketBearerOf(request) : null;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match) throw new UnauthenticatedError('Send credentials as "Authorization: Bearer <token or API key>"');
   return match[1]!;
@@ -43,8 +61,9 @@ export function registerAuthentication(app: FastifyInstance, deps: Authenticatio
     if (!identity) throw new UnauthenticatedError('Invalid, expired or revoked credentials');
     request.identity = identity;
 
-    const requested = request.headers[ORG_HEADER.toLowerCase()];
-    request.org = await deps.resolveOrg(identity, Array.isArray(requested) ? requested[0] : requested);
+    const header = request.headers[ORG_HEADER.toLowerCase()];
+    const requested = (Array.isArray(header) ? header[0] : header) ?? (isWebSocketUpgrade(request) ? orgQueryOf(request) : undefined);
+    request.org = await deps.resolveOrg(identity, requested);
     if (access === 'authenticated') return;
     if (!request.org) throw new NotFoundError('Organization', 'You are not a member of any organization');
     if (!roleAllows(request.org.role, access)) {

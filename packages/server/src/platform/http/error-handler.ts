@@ -1,8 +1,11 @@
 import type { ErrorDetail, ErrorReply } from '@infrapilot/protocol';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { isUniqueViolation } from '../../db/constraint-errors.js';
 import { AppError, RateLimitedError } from '../../errors.js';
+
+/** Answers a request no route matched with a page (the web app's history fallback); false if it is not one. */
+export type PageFallback = (request: FastifyRequest, response: FastifyReply) => boolean;
 
 function reply(code: string, message: string, requestId: string, details?: ErrorDetail[]): ErrorReply {
   return { error: { code, message, ...(details ? { details } : {}), requestId } };
@@ -22,7 +25,7 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; message: 
  * and code, schema failures list field paths, anything unknown is logged and becomes a
  * bare 500 without its message.
  */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, options: { pageFallback?: PageFallback } = {}): void {
   app.setErrorHandler((error: FastifyError, request, response) => {
     if (error instanceof AppError) {
       if (error instanceof RateLimitedError) response.header('Retry-After', String(error.retryAfterSeconds));
@@ -58,6 +61,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, response) => {
+    if (options.pageFallback?.(request, response)) return;
     response.status(404).send(reply('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`, request.id));
   });
 }

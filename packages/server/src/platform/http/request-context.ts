@@ -4,7 +4,7 @@ import { ForbiddenError } from '../../errors.js';
 
 /** Who is calling: a person through an access token, or an API key. */
 export type Identity =
-  | { kind: 'user'; userId: string; sessionId: string; email: string }
+  | { kind: 'user'; userId: string; sessionId: string; email: string; /** When the access token used expires (epoch ms); long-lived sockets close then. */ expiresAtMs?: number }
   | { kind: 'api_key'; apiKeyId: string; name: string; prefix: string; orgId: string; role: Role; createdBy: string | null };
 
 /** The org a request acts in, and the caller's role there. */

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { PageFallback } from './error-handler.js';
+
+/** Paths the server answers itself; a miss there is a JSON 404, never the web app's page. */
+const SERVER_PATHS = /^\/(api|ws|mcp|healthz|readyz|metrics|downloads|install\.sh)(\/|$|\?)/;
+
+/**
+ * What a page of ours may load: only itself. Radix positions popovers with inline
+ * style attributes and the QR code is a data: URL, hence those two allowances.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "object-src 'none'",
+].join('; ');
+
+function setPageHeaders(response: FastifyReply): void {
+  response.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  response.header('X-Content-Type-Options', 'nosniff');
+  response.header('Referrer-Policy', 'same-origin');
+  response.header('X-Frame-Options', 'DENY');
+}
+
+function wantsPage(request: FastifyRequest): boolean {
+  return (request.method === 'GET' || request.method === 'HEAD') && !SERVER_PATHS.test(request.url);
+}
+
+/**
+ * Serves the web app's build at / with history fallback: any GET outside the server's
+ * own paths that matches no file answers index.html, so /hosts/123 survives a reload.
+ * Returns the fallback the not-found handler calls.
+ */
+export async function registerWebApp(app: FastifyInstance, webRoot: string | undefined): Promise<PageFallback> {
+  const built = webRoot !== undefined && existsSync(join(webRoot, 'index.html'));
+  if (built) {
+    await app.register(fastifyStatic, {
+      root: webRoot,
+      prefix: '/',
+      wildcard: false,
+      index: ['index.html'],
+      // Hashed file names under /assets never change; index.html must always be revalidated.
+      setHeaders: (response, path) => {
+        if (path.includes(`${join(webRoot, 'assets')}`)) response.header('Cache-Control', 'public, max-age=31536000, immutable');
+        else response.header('Cache-Control', 'no-cache');
+        if (path.endsWith('.html')) {
+          response.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+          response.header('X-Frame-Options', 'DENY');
+        }
+        response.header('X-Content-Type-Options', 'nosniff');
+      },
+    });
+  }
+
+  return (request, response) => {
+    if (!wantsPage(request)) return false;
+    setPageHeaders(response);
+    if (!built) {
+      response
+        .status(503)
+        .type('text/html; charset=utf-8')
+        .send('<!doctype html><title>InfraPilot</title><p>The web app is not built. Run <code>npm run build</code>, then reload. The API is at <a href="/api/docs">/api/docs</a>.</p>');
+      return true;
+    }
+    response.header('Cache-Control', 'no-cache');
+    void response.sendFile('index.html');
+    return true;
+  };
+}

@@ -1,0 +1,90 @@
+import { type FormEvent, useState } from 'react';
+import { Navigate, useLocation, useNavigate } from 'react-router';
+import { useSession } from '../../app/session';
+import { Button } from '../../components/ui/button';
+import { Field, Input } from '../../components/ui/input';
+import { describeError } from '../../components/ui/states';
+
+/** Sign-in: e-mail and password, then the TOTP (or recovery code) step when MFA is on. */
+export function LoginPage() {
+  const session = useSession();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [mfaToken, setMfaToken] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const from = (location.state as { from?: string } | null)?.from ?? '/';
+
+  if (session.state === 'signed-in') return <Navigate to={from} replace />;
+
+  const run = async (event: FormEvent<HTMLFormElement>, step: (form: FormData) => Promise<void>) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await step(new FormData(event.currentTarget));
+    } catch (failure) {
+      const { title } = describeError(failure);
+      setError(title);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="flex min-h-screen items-center justify-center bg-muted/50 p-4">
+      <div className="w-full max-w-sm rounded-lg border border-border bg-card p-6 shadow-sm">
+        <div className="mb-6 flex items-center gap-2">
+          <img src="/favicon.svg" alt="" className="h-8 w-8" />
+          <h1 className="text-xl font-semibold">Sign in to InfraPilot</h1>
+        </div>
+        {error && (
+          <p role="alert" className="mb-4 rounded-md bg-destructive/10 p-2 text-sm text-destructive">
+            {error}
+          </p>
+        )}
+        {mfaToken === null ? (
+          <form
+            className="grid gap-4"
+            onSubmit={(event) =>
+              run(event, async (form) => {
+                const step = await session.signIn(String(form.get('email')), String(form.get('password')));
+                if (step.done) navigate(from, { replace: true });
+                else setMfaToken(step.mfaToken);
+              })
+            }
+          >
+            <Field label="Email">{(props) => <Input {...props} name="email" type="email" autoComplete="username" required autoFocus />}</Field>
+            <Field label="Password">{(props) => <Input {...props} name="password" type="password" autoComplete="current-password" required />}</Field>
+            <Button type="submit" disabled={busy}>
+              {busy ? 'Signing in…' : 'Sign in'}
+            </Button>
+          </form>
+        ) : (
+          <form
+            className="grid gap-4"
+            onSubmit={(event) =>
+              run(event, async (form) => {
+                await session.verifyMfa(mfaToken, String(form.get('code')).trim());
+                navigate(from, { replace: true });
+              })
+            }
+          >
+            <p className="text-sm text-muted-foreground">Enter the 6-digit code from your authenticator app, or one of your recovery codes.</p>
+            <Field label="Authentication code">
+              {(props) => <Input {...props} name="code" inputMode="numeric" autoComplete="one-time-code" required autoFocus maxLength={32} />}
+            </Field>
+            <div className="flex gap-2">
+              <Button type="button" variant="secondary" onClick={() => setMfaToken(null)}>
+                Back
+              </Button>
+              <Button type="submit" className="flex-1" disabled={busy}>
+                {busy ? 'Verifying…' : 'Verify'}
+              </Button>
+            </div>
+          </form>
+        )}
+      </div>
+    </main>
+  );
+}

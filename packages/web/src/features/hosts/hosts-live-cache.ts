@@ -1,0 +1,52 @@
+import type { AgentMetrics, LiveEvent, Page } from '@infrapilot/protocol';
+import { type QueryClient, useQueryClient } from '@tanstack/react-query';
+import { useLiveEvents } from '../../app/live-socket';
+import { type Host, METRIC_RANGES, hostKeys } from './hosts-queries';
+
+/** Keeps the hosts' cached lists, details and 1 h charts current from the live socket, without refetching. */
+export function useHostsLiveCache(): void {
+  const queryClient = useQueryClient();
+  useLiveEvents((event) => applyLiveEvent(queryClient, event));
+}
+
+/** Applies one live frame to the query cache (exported for the component tests). */
+export function applyLiveEvent(queryClient: QueryClient, event: LiveEvent): void {
+  switch (event.type) {
+    case 'agent.status_changed':
+      updateHost(queryClient, event.agentId, (host) => ({ ...host, status: event.to, connected: event.to === 'active' ? host.connected : false }));
+      break;
+    case 'agent.sample':
+      updateHost(queryClient, event.agentId, (host) => ({ ...host, live: event.live, lastSeenAt: event.live.collectedAt }));
+      appendChartPoint(queryClient, event);
+      break;
+    case 'agent.removed':
+      updateHost(queryClient, event.agentId, (host) => ({ ...host, revokedAt: event.at, connected: false }));
+      break;
+    case 'agent.enrolled':
+      // A new host: fetch the list once to get its full record.
+      void queryClient.invalidateQueries({ queryKey: hostKeys.list() });
+      break;
+    case 'ready':
+      break;
+  }
+}
+
+function updateHost(queryClient: QueryClient, id: string, change: (host: Host) => Host): void {
+  queryClient.setQueryData<Page<Host>>(hostKeys.list(), (page) =>
+    page ? { ...page, items: page.items.map((host) => (host.id === id ? change(host) : host)) } : page,
+  );
+  queryClient.setQueryData<Host>(hostKeys.detail(id), (host) => (host ? change(host) : host));
+}
+
+/** The 1 h chart gets each new sample as a point; longer ranges are averaged server-side and refetched when opened. */
+function appendChartPoint(queryClient: QueryClient, event: Extract<LiveEvent, { type: 'agent.sample' }>): void {
+  queryClient.setQueryData<AgentMetrics>(hostKeys.metrics(event.agentId, '1h'), (metrics) => {
+    if (!metrics) return metrics;
+    const oldest = Date.parse(event.point.at) - METRIC_RANGES['1h'].seconds * 1000;
+    return {
+      ...metrics,
+      to: event.point.at,
+      points: [...metrics.points.filter((point) => Date.parse(point.at) >= oldest), event.point],
+    };
+  });
+}

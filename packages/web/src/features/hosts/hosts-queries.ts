@@ -1,0 +1,54 @@
+import type { Agent, AgentMetrics, Page } from '@infrapilot/protocol';
+import { useQuery } from '@tanstack/react-query';
+import { api } from '../../app/api';
+
+/** A host as the pages show it: the API's agent, plus when this tab saw it revoked. */
+export type Host = Agent & { revokedAt?: string };
+
+/** The chart ranges the detail page offers, with the step that keeps each near 300 points. */
+export const METRIC_RANGES = {
+  '1h': { label: '1 h', seconds: 3_600, stepSeconds: 10 },
+  '24h': { label: '24 h', seconds: 86_400, stepSeconds: 300 },
+  '7d': { label: '7 d', seconds: 7 * 86_400, stepSeconds: 1_800 },
+} as const;
+export type MetricRange = keyof typeof METRIC_RANGES;
+
+export const hostKeys = {
+  all: ['hosts'] as const,
+  list: () => ['hosts', 'list'] as const,
+  detail: (id: string) => ['hosts', 'detail', id] as const,
+  metrics: (id: string, range: MetricRange) => ['hosts', 'metrics', id, range] as const,
+  systemInfo: (id: string) => ['hosts', 'system-info', id] as const,
+};
+
+/** Every host of the org (the API pages by 100; a homelab has fewer). */
+export function useHosts() {
+  return useQuery({
+    queryKey: hostKeys.list(),
+    queryFn: async (): Promise<Page<Host>> => {
+      const items: Host[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await api.agents.list({ limit: 100, ...(cursor ? { cursor } : {}) });
+        items.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return { items, nextCursor: null };
+    },
+  });
+}
+
+export function useHost(id: string) {
+  return useQuery({ queryKey: hostKeys.detail(id), queryFn: (): Promise<Host> => api.agents.get(id) });
+}
+
+export function useHostMetrics(id: string, range: MetricRange) {
+  return useQuery({
+    queryKey: hostKeys.metrics(id, range),
+    queryFn: (): Promise<AgentMetrics> => {
+      const { seconds, stepSeconds } = METRIC_RANGES[range];
+      const to = Date.now();
+      return api.agents.metrics(id, { from: new Date(to - seconds * 1000).toISOString(), to: new Date(to).toISOString(), step: stepSeconds });
+    },
+  });
+}

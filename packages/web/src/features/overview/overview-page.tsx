@@ -1,0 +1,5 @@
+import { PageHeader } from '../../components/ui/states';
+
+export function OverviewPage() {
+  return <PageHeader title="OverviewPage" />;
+}
