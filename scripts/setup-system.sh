@@ -14,7 +14,7 @@
 set -euo pipefail
 
 # What today's tests need, and what is merely checked.
-REQUIRED_COMPONENTS=(postgresql installer_tools)
+REQUIRED_COMPONENTS=(postgresql installer_tools chromium)
 OPTIONAL_COMPONENTS=(redis)
 
 TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -215,6 +215,29 @@ ensure_installer_tools() {
   log "Installing curl and coreutils for the agent installer tests"
   apt_install curl coreutils ca-certificates || return 1
   command -v curl >/dev/null 2>&1
+}
+
+# ───────────────────────────── Chromium ─────────────────────────────
+# The web app's end-to-end tests drive Debian's Chromium through Playwright
+# (packages/web/playwright.config.ts points at /usr/bin/chromium; no browser download).
+
+CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+
+chromium_runs() {
+  [[ -x "$CHROMIUM_PATH" ]] && "$CHROMIUM_PATH" --headless --no-sandbox --disable-gpu --version >/dev/null 2>&1
+}
+
+ensure_chromium() {
+  if chromium_runs; then
+    info "Chromium: $("$CHROMIUM_PATH" --version 2>/dev/null) (web end-to-end tests)"
+    return 0
+  fi
+  log "Installing Chromium for the web end-to-end tests"
+  apt_install chromium fonts-liberation || return 1
+  chromium_runs || {
+    fail "Chromium was installed but $CHROMIUM_PATH --version does not run"
+    return 1
+  }
 }
 
 ensure_redis() {

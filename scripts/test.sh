@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `npm test` and CI's one entry point (DESIGN.md §9): installs dependencies, makes sure
 # the system services the tests use are running, typechecks and builds every package,
-# then runs every vitest suite on the project's Node 24. Extra arguments go to vitest
-# (npm test -- packages/server/src/modules/auth).
+# then runs every vitest suite on the project's Node 24, then the browser suite
+# (Playwright driving Debian's Chromium against a real `infrapilot up`). Extra arguments
+# go to vitest and skip the browser suite (npm test -- packages/server/src/modules/auth).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$ROOT"
@@ -45,4 +46,20 @@ if [[ -n "$report" && -s "$report" ]]; then
   ' "$report" || true
 fi
 [[ -n "$report" ]] && rm -f "$report"
-exit "$status"
+
+# The browser suite needs the built web app and CLI (built above) and Debian's Chromium
+# (setup-system.sh). It runs unless vitest was given a narrower selection.
+e2e_status=0
+if [[ $# -eq 0 || "${INFRAPILOT_E2E:-}" == "1" ]]; then
+  log "Running the browser suite (Playwright with $(/usr/bin/chromium --version 2>/dev/null || echo 'chromium missing'))"
+  (cd "$ROOT/packages/web" && "$ROOT/node_modules/.bin/playwright" test) || e2e_status=$?
+  "$NODE" -e '
+    const fs = require("node:fs");
+    const file = process.argv[1];
+    if (!fs.existsSync(file)) { console.log("playwright: no report"); process.exit(0); }
+    const s = JSON.parse(fs.readFileSync(file, "utf8")).stats ?? {};
+    console.log(`playwright: ${s.expected ?? 0} passed, ${s.unexpected ?? 0} failed, ${s.skipped ?? 0} skipped, ${s.flaky ?? 0} flaky`);
+  ' "$ROOT/test-results/playwright-report.json" || true
+fi
+((status != 0)) && exit "$status"
+exit "$e2e_status"

@@ -18,6 +18,11 @@ export type RefreshTokenDelivery = z.infer<typeof RefreshTokenDeliverySchema>;
 
 /** The cookie the web app's refresh token lives in (httpOnly, SameSite=Strict, path /api/v1/auth). */
 export const REFRESH_COOKIE_NAME = 'infrapilot_refresh';
+/**
+ * A cookie pages can read that says only "a refresh cookie was set": the web app skips
+ * its sign-in refresh (and a 401 in the console) when it is absent. It holds no secret.
+ */
+export const SESSION_HINT_COOKIE_NAME = 'infrapilot_session';
 
 export const LoginSchema = z.strictObject({
   email: EmailSchema,

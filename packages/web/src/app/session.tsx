@@ -1,11 +1,15 @@
 import { ApiError } from '@infrapilot/client';
-import { type Me, type MyOrg, type Permission, roleAllows } from '@infrapilot/protocol';
+import { type Me, type MyOrg, type Permission, SESSION_HINT_COOKIE_NAME, roleAllows } from '@infrapilot/protocol';
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { api, sessionEnded } from './api';
 
 /** The org chosen in the switcher survives a reload; it is an id, not a secret. */
 const ORG_STORAGE_KEY = 'infrapilot.org';
+
+function hasSessionHint(): boolean {
+  return document.cookie.split(';').some((cookie) => cookie.trim().startsWith(`${SESSION_HINT_COOKIE_NAME}=`));
+}
 
 export type SignInStep = { done: true } | { done: false; mfaToken: string };
 
@@ -61,6 +65,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   // On page load the cookie (if any) buys a fresh access token: a reload keeps you signed in.
   useEffect(() => {
     let cancelled = false;
+    if (!hasSessionHint()) {
+      signedOut();
+      return;
+    }
     api
       .refreshOnce()
       .then((ok) => (ok ? loadMe() : signedOut()))

@@ -1,4 +1,4 @@
-import { REFRESH_COOKIE_NAME, type RefreshTokenDelivery, type Tokens } from '@infrapilot/protocol';
+import { REFRESH_COOKIE_NAME, type RefreshTokenDelivery, SESSION_HINT_COOKIE_NAME, type Tokens } from '@infrapilot/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Where the web app's refresh cookie is sent: only to the auth routes, never to the rest of the API. */
@@ -29,11 +29,13 @@ export class RefreshCookie {
       path: COOKIE_PATH,
       maxAge: COOKIE_MAX_AGE_SECONDS,
     });
+    response.setCookie(SESSION_HINT_COOKIE_NAME, '1', { sameSite: 'strict', secure: this.secure, path: '/', maxAge: COOKIE_MAX_AGE_SECONDS });
     const { refreshToken: _delivered, ...rest } = tokens;
     return rest;
   }
 
   clear(response: FastifyReply): void {
     response.clearCookie(REFRESH_COOKIE_NAME, { httpOnly: true, sameSite: 'strict', secure: this.secure, path: COOKIE_PATH });
+    response.clearCookie(SESSION_HINT_COOKIE_NAME, { sameSite: 'strict', secure: this.secure, path: '/' });
   }
 }

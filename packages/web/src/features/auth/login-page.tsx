@@ -1,3 +1,4 @@
+import { ApiError } from '@infrapilot/client';
 import { type FormEvent, useState } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import { useSession } from '../../app/session';
@@ -24,8 +25,9 @@ export function LoginPage() {
     try {
       await step(new FormData(event.currentTarget));
     } catch (failure) {
-      const { title } = describeError(failure);
-      setError(title);
+      // Here a 401 means a wrong password or code, not an ended session: say what the server said.
+      const fromServer = failure instanceof ApiError && failure.status >= 400 && failure.status < 500;
+      setError(fromServer ? failure.message : describeError(failure).title);
     } finally {
       setBusy(false);
     }
