@@ -5,6 +5,9 @@ import type { Clock } from '../../platform/clock.js';
 import { actorOf } from '../../platform/http/request-context.js';
 import type { LiveUpdates } from './live-updates.js';
 
+/** The longest a socket lives on the credentials it was opened with. */
+const RECHECK_CREDENTIALS_MS = 15 * 60 * 1000;
+
 /** Idle connections are pinged so proxies keep them open and dead peers are noticed. */
 const KEEPALIVE_MS = 30_000;
 
@@ -33,11 +36,14 @@ export const liveRoutes: FastifyPluginAsync<{ live: LiveUpdates; clock: Clock }>
       const ready: LiveEvent = { type: 'ready', orgId: org.id, at: clock.now().toISOString() };
       socket.send(JSON.stringify(ready));
 
-      const timers: NodeJS.Timeout[] = [];
-      if (identity.kind === 'user' && identity.expiresAtMs) {
-        const remaining = Math.max(0, identity.expiresAtMs - clock.now().getTime());
-        timers.push(setTimeout(() => socket.close(LIVE_CLOSE_TOKEN_EXPIRED, 'Access token expired; refresh and reconnect'), remaining));
-      }
+      // Credentials are checked at the upgrade only, so no socket outlives them for long:
+      // a user's closes when its access token expires, an API key's after the same 15
+      // minutes, and reconnecting checks again (a revoked key or session gets no further).
+      const nowMs = clock.now().getTime();
+      const expiresAtMs = identity.kind === 'user' && identity.expiresAtMs ? identity.expiresAtMs : nowMs + RECHECK_CREDENTIALS_MS;
+      const timers: NodeJS.Timeout[] = [
+        setTimeout(() => socket.close(LIVE_CLOSE_TOKEN_EXPIRED, 'Credentials expired; refresh and reconnect'), Math.max(0, Math.min(expiresAtMs - nowMs, RECHECK_CREDENTIALS_MS))),
+      ];
       let alive = true;
       socket.on('pong', () => (alive = true));
       const keepalive = setInterval(() => {
