@@ -43,7 +43,7 @@ export interface TestServer {
 export async function startTestServer(
   dialect: Dialect,
   reuse?: { database: TestDatabase; dataDir: string; masterKey: string; clock?: FakeClock },
-  options: { grpcPort?: number; heartbeatIntervalSeconds?: number; agentBundlePath?: string } = {},
+  options: { grpcPort?: number; heartbeatIntervalSeconds?: number; agentBundlePath?: string; webRoot?: string } = {},
 ): Promise<TestServer & { database: TestDatabase }> {
   const database = reuse?.database ?? (await createTestDatabase(dialect));
   const dataDir = reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'infrapilot-data-'));
@@ -62,6 +62,7 @@ export async function startTestServer(
       grpcPort: options.grpcPort ?? 0,
       heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 1,
       ...(options.agentBundlePath ? { agentBundlePath: options.agentBundlePath } : {}),
+      ...(options.webRoot ? { webRoot: options.webRoot } : {}),
       logLevel: 'silent',
     },
     {},

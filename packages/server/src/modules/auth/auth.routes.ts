@@ -59,7 +59,8 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; sessions: Se
       security: [],
       summary: 'Exchange a refresh token for new tokens (each works once)',
       description: 'Without `refreshToken` in the body, the web app\'s refresh cookie is used and rotated in place.',
-      body: RefreshSchema.optional(),
+      // A POST with no body at all (a cookie-only refresh) reaches validation as null, not undefined.
+      body: RefreshSchema.nullish(),
       response: replies({ 200: TokensSchema }),
     },
     handler: async (request, response) => {
@@ -80,7 +81,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; sessions: Se
 
   app.post('/auth/logout', {
     config: { access: 'authenticated', audit: { action: 'auth.logout', resourceType: 'session' } },
-    schema: { tags, summary: 'End the current session', body: LogoutSchema.optional(), response: replies({ 200: OkSchema }) },
+    schema: { tags, summary: 'End the current session', body: LogoutSchema.nullish(), response: replies({ 200: OkSchema }) },
     handler: async (request, response) => {
       await auth.logout(identityOf(request), request.body?.refreshToken ?? refreshCookie.read(request));
       refreshCookie.clear(response);

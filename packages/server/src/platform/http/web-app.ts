@@ -4,8 +4,11 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PageFallback } from './error-handler.js';
 
-/** Paths the server answers itself; a miss there is a JSON 404, never the web app's page. */
-const SERVER_PATHS = /^\/(api|ws|mcp|healthz|readyz|metrics|downloads|install\.sh)(\/|$|\?)/;
+/**
+ * Paths the server answers itself, and the build's assets: a miss there is a 404, never
+ * the web app's page (a stale tab asking for an old bundle must not get HTML as script).
+ */
+const SERVER_PATHS = /^\/(api|ws|mcp|healthz|readyz|metrics|downloads|install\.sh|assets)(\/|$|\?)/;
 
 /**
  * What a page of ours may load: only itself. Radix positions popovers with inline

@@ -1,0 +1,56 @@
+import { LIVE_BEARER_PREFIX, LIVE_PATH, LIVE_SUBPROTOCOL, type LiveEvent } from '@infrapilot/protocol';
+import { eventually } from './test-agent.js';
+
+/** A live socket (GET /ws) as the web app opens it, with every frame it received. */
+export interface LiveSocket {
+  socket: WebSocket;
+  /** Parsed JSON frames, in the order they arrived. */
+  frames: LiveEvent[];
+  /** 'open' once the upgrade succeeded; 'refused' when the socket closed without ever opening. */
+  outcome: Promise<'open' | 'refused'>;
+  /** How the socket closed, whoever closed it. */
+  closed: Promise<{ code: number; reason: string }>;
+  /** The first frame matching the predicate, waiting for it to arrive. */
+  frame<T extends LiveEvent['type']>(type: T, predicate?: (frame: Extract<LiveEvent, { type: T }>) => boolean): Promise<Extract<LiveEvent, { type: T }>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a live socket with Node's browser-compatible WebSocket: the credential travels as the
+ * offered subprotocol `bearer.<token>` and the org as `?org=`, as in a browser.
+ */
+export function openLiveSocket(baseUrl: string, options: { credential?: string; org?: string } = {}): LiveSocket {
+  const url = new URL(LIVE_PATH, baseUrl.replace(/^http/, 'ws'));
+  if (options.org) url.searchParams.set('org', options.org);
+  const protocols = [LIVE_SUBPROTOCOL, ...(options.credential ? [`${LIVE_BEARER_PREFIX}${options.credential}`] : [])];
+  const socket = new WebSocket(url, protocols);
+  const frames: LiveEvent[] = [];
+  socket.addEventListener('message', (event) => frames.push(JSON.parse(String(event.data)) as LiveEvent));
+  // A refused upgrade fires 'error' then 'close'; the error alone says nothing more.
+  socket.addEventListener('error', () => undefined);
+  const outcome = new Promise<'open' | 'refused'>((resolve) => {
+    socket.addEventListener('open', () => resolve('open'), { once: true });
+    socket.addEventListener('close', () => resolve('refused'), { once: true });
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    socket.addEventListener('close', (event) => resolve({ code: event.code, reason: event.reason }), { once: true });
+  });
+  return {
+    socket,
+    frames,
+    outcome,
+    closed,
+    async frame(type, predicate = () => true) {
+      type Wanted = Extract<LiveEvent, { type: typeof type }>;
+      try {
+        return await eventually(() => frames.find((frame): frame is Wanted => frame.type === type && predicate(frame as Wanted)), `a live frame of type ${type}`);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}; received: ${frames.map((frame) => frame.type).join(', ') || 'nothing'}`, { cause: error });
+      }
+    },
+    async close() {
+      if (socket.readyState !== WebSocket.CLOSED) socket.close();
+      await closed;
+    },
+  };
+}
