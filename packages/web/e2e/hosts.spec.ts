@@ -39,8 +39,8 @@ test('the local host is active with CPU points, and a host joined with the dialo
   await page.getByRole('button', { name: 'Add host' }).click();
   await page.getByLabel('Host name').fill('e2e-second-host');
   await page.getByRole('button', { name: 'Create join command' }).click();
-  const joinCommand = (await page.getByLabel('Join command').textContent()) ?? '';
-  await expect(page.getByLabel('Install command')).toContainText('/install.sh');
+  const joinCommand = (await page.getByLabel('Join command', { exact: true }).textContent()) ?? '';
+  await expect(page.getByLabel('Install command', { exact: true })).toContainText('/install.sh');
   await screenshot(page, 'add-host-dialog');
   expect(joinCommand).toMatch(/^infrapilot agent join --server \S+ --token ipe_\S+ --ca-hash \S+$/);
   await page.keyboard.press('Escape');

@@ -26,11 +26,14 @@ test('a person signs in, enables MFA with a TOTP from their app, signs out, and 
 
   // The password alone no longer signs in: the code step appears, and the next step's code passes it.
   await signIn(page, person.email, person.password, () => totpCode(secret, 1));
-  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+  // Back where they signed out, with MFA on.
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByRole('button', { name: 'Disable MFA' })).toBeVisible();
 
   // A reload keeps the session: the refresh cookie buys a new access token.
   await page.reload();
   await expect(page.getByRole('button', { name: 'Account menu' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Disable MFA' })).toBeVisible();
 });
 
 test('a wrong password is refused with a message, and nothing is signed in', async ({ page, consoleWatch }) => {

@@ -14,21 +14,30 @@ export function applyLiveEvent(queryClient: QueryClient, event: LiveEvent): void
   switch (event.type) {
     case 'agent.status_changed':
       updateHost(queryClient, event.agentId, (host) => ({ ...host, status: event.to, connected: event.to === 'active' ? host.connected : false }));
+      // Back from offline: whether its command stream is open again is only in the full record.
+      if (event.to === 'active') void queryClient.invalidateQueries({ queryKey: hostKeys.detail(event.agentId) });
       break;
     case 'agent.sample':
       updateHost(queryClient, event.agentId, (host) => ({ ...host, live: event.live, lastSeenAt: event.live.collectedAt }));
       appendChartPoint(queryClient, event);
       break;
     case 'agent.removed':
-      updateHost(queryClient, event.agentId, (host) => ({ ...host, revokedAt: event.at, connected: false }));
+      markHostRevoked(queryClient, event.agentId, event.at);
       break;
     case 'agent.enrolled':
       // A new host: fetch the list once to get its full record.
       void queryClient.invalidateQueries({ queryKey: hostKeys.list() });
       break;
     case 'ready':
+      // (Re)connected: frames sent while the socket was down are lost, so what is on screen is refetched once.
+      void queryClient.invalidateQueries({ queryKey: hostKeys.all });
       break;
   }
+}
+
+/** Marks a host revoked in the list and its detail, so both grey it out until the page reloads. */
+export function markHostRevoked(queryClient: QueryClient, id: string, at: string): void {
+  updateHost(queryClient, id, (host) => ({ ...host, revokedAt: host.revokedAt ?? at, connected: false }));
 }
 
 function updateHost(queryClient: QueryClient, id: string, change: (host: Host) => Host): void {

@@ -1,5 +1,5 @@
-import type { Agent, AgentMetrics, Page } from '@infrapilot/protocol';
-import { useQuery } from '@tanstack/react-query';
+import type { Agent, AgentMetrics, AgentSystemInfo, Page } from '@infrapilot/protocol';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../app/api';
 
 /** A host as the pages show it: the API's agent, plus when this tab saw it revoked. */
@@ -21,8 +21,13 @@ export const hostKeys = {
   systemInfo: (id: string) => ['hosts', 'system-info', id] as const,
 };
 
-/** Every host of the org (the API pages by 100; a homelab has fewer). */
+/**
+ * Every host of the org (the API pages by 100; a homelab has fewer). The API leaves
+ * revoked hosts out; hosts this tab saw revoked stay in the list until the page reloads,
+ * so a refetch (after an enrollment, say) does not make them vanish without a word.
+ */
 export function useHosts() {
+  const queryClient = useQueryClient();
   return useQuery({
     queryKey: hostKeys.list(),
     queryFn: async (): Promise<Page<Host>> => {
@@ -33,7 +38,9 @@ export function useHosts() {
         items.push(...page.items);
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
-      return { items, nextCursor: null };
+      const listed = new Set(items.map((host) => host.id));
+      const revokedHere = queryClient.getQueryData<Page<Host>>(hostKeys.list())?.items.filter((host) => host.revokedAt && !listed.has(host.id)) ?? [];
+      return { items: [...items, ...revokedHere], nextCursor: null };
     },
   });
 }
@@ -50,5 +57,16 @@ export function useHostMetrics(id: string, range: MetricRange) {
       const to = Date.now();
       return api.agents.metrics(id, { from: new Date(to - seconds * 1000).toISOString(), to: new Date(to).toISOString(), step: stepSeconds });
     },
+  });
+}
+
+/** What the host reports about itself; only asked while it is active (anything else answers 503). */
+export function useHostSystemInfo(id: string, enabled: boolean) {
+  return useQuery({
+    queryKey: hostKeys.systemInfo(id),
+    queryFn: (): Promise<AgentSystemInfo> => api.agents.systemInfo(id),
+    enabled,
+    // A host that just went away will not answer a second time either; the person can retry.
+    retry: false,
   });
 }

@@ -1,0 +1,75 @@
+import type { AuditEntry } from '@infrapilot/protocol';
+import { useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { api } from '../../app/api';
+import { Badge } from '../../components/ui/badge';
+import { Card, CardHeader } from '../../components/ui/card';
+import { EmptyState, ErrorState, Loading } from '../../components/ui/states';
+import { Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from '../../components/ui/table';
+import { formatDateTime, formatRelative } from '../../lib/format';
+import { statusTone } from '../audit/audit-status';
+
+const RECENT_LIMIT = 10;
+
+/** Under the 'audit' prefix, so anything that refreshes the audit log refreshes this too. */
+export const recentActivityKey = ['audit', 'recent', { limit: RECENT_LIMIT }] as const;
+
+/** The org's last few audited actions (shown only to roles with audit:read). */
+export function RecentActivityCard() {
+  const activity = useQuery({ queryKey: recentActivityKey, queryFn: () => api.audit.list({ limit: RECENT_LIMIT }) });
+  return (
+    <Card>
+      <CardHeader title="Recent activity" actions={<Link to="/audit" className="text-sm text-primary hover:underline">View audit log</Link>} />
+      {activity.isPending ? (
+        <Loading label="Loading activity…" />
+      ) : activity.isError ? (
+        <ErrorState error={activity.error} onRetry={() => void activity.refetch()} />
+      ) : activity.data.items.length === 0 ? (
+        <EmptyState title="No activity yet">Changes made here, with the CLI or with API keys show up in this list.</EmptyState>
+      ) : (
+        <RecentActivityTable entries={activity.data.items} />
+      )}
+    </Card>
+  );
+}
+
+export function RecentActivityTable({ entries }: { entries: AuditEntry[] }) {
+  return (
+    <Table aria-label="Recent activity">
+      <TableHead>
+        <TableRow>
+          <TableHeaderCell>Time</TableHeaderCell>
+          <TableHeaderCell>Actor</TableHeaderCell>
+          <TableHeaderCell>Action</TableHeaderCell>
+          <TableHeaderCell>Status</TableHeaderCell>
+        </TableRow>
+      </TableHead>
+      <TableBody>
+        {entries.map((entry) => (
+          <TableRow key={entry.id}>
+            <TableCell className="whitespace-nowrap">
+              <time dateTime={entry.createdAt} title={formatDateTime(entry.createdAt)}>
+                {formatRelative(entry.createdAt)}
+              </time>
+            </TableCell>
+            <TableCell className="max-w-56 truncate">{actorOf(entry)}</TableCell>
+            <TableCell>
+              <code className="font-mono text-xs">{entry.action}</code>
+            </TableCell>
+            <TableCell>
+              <Badge tone={statusTone(entry.responseStatus)}>{entry.responseStatus}</Badge>
+            </TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
+/** The e-mail or key name recorded at the time; entries without one came from the server itself. */
+function actorOf(entry: AuditEntry): string {
+  if (entry.actorLabel) return entry.actorLabel;
+  if (entry.apiKeyId) return 'an API key';
+  if (entry.userId) return 'a person';
+  return 'system';
+}
