@@ -68,8 +68,8 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; sessions: Se
       const presented = fromBody ?? refreshCookie.read(request);
       if (!presented) throw new UnauthenticatedError('Send a refresh token, or sign in again');
       try {
-        const { tokens, userId } = await auth.refresh(presented);
-        Object.assign(request.auditFacts, { userId, resourceId: userId });
+        const { tokens, userId, email } = await auth.refresh(presented);
+        Object.assign(request.auditFacts, { userId, resourceId: userId, actorLabel: email });
         return refreshCookie.deliver(response, tokens, fromBody ? 'body' : 'cookie');
       } catch (error) {
         // A dead cookie would be sent again on every page load; drop it (unless another tab just rotated it).

@@ -158,7 +158,7 @@ export class AuthService {
    * Exchanges a refresh token for new tokens. Each refresh token works once; presenting
    * one that was already rotated means it was copied, so the whole session is revoked.
    */
-  async refresh(refreshToken: string): Promise<{ tokens: Tokens; userId: string }> {
+  async refresh(refreshToken: string): Promise<{ tokens: Tokens; userId: string; email: string }> {
     const { repo, transaction } = this.deps;
     const now = this.now();
     const at = isoTimestamp(now);
@@ -184,7 +184,7 @@ export class AuthService {
     if (outcome === 'raced') throw new RefreshTokenRacedError();
     if (outcome === 'reused') throw new UnauthenticatedError('This refresh token was already used; the session has been revoked, sign in again');
     if (outcome === 'invalid') throw new UnauthenticatedError('Invalid or expired refresh token; sign in again');
-    return { tokens: await this.tokensFor(outcome.user.id, outcome.session.id, outcome.refreshToken), userId: outcome.user.id };
+    return { tokens: await this.tokensFor(outcome.user.id, outcome.session.id, outcome.refreshToken), userId: outcome.user.id, email: outcome.user.email };
   }
 
   async logout(identity: Identity, refreshToken: string | undefined): Promise<void> {

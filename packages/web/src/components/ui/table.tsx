@@ -4,7 +4,7 @@ import { cn } from '../../lib/class-names';
 /** A table that scrolls sideways on a phone instead of squeezing its columns. */
 export function Table({ className, ...props }: HTMLAttributes<HTMLTableElement>) {
   return (
-    <div className="w-full overflow-x-auto rounded-lg border border-border">
+    <div className="relative w-full overflow-x-auto rounded-lg border border-border">
       <table className={cn('w-full border-collapse text-sm', className)} {...props} />
     </div>
   );

@@ -1,5 +1,6 @@
-import { PageHeader } from '../../components/ui/states';
+import { AuditLog } from './audit-log';
 
+/** /audit: the org's audit log (audit:read; every role has it). */
 export function AuditPage() {
-  return <PageHeader title="AuditPage" />;
+  return <AuditLog />;
 }

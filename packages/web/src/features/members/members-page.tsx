@@ -1,5 +1,9 @@
-import { PageHeader } from '../../components/ui/states';
+import { useCan, useSession } from '../../app/session';
+import { MembersPanel } from './members-panel';
 
+/** /members: who belongs to this org. Anyone may look; super admins change roles and membership. */
 export function MembersPage() {
-  return <PageHeader title="MembersPage" />;
+  const { me } = useSession();
+  const canManage = useCan('users:manage');
+  return <MembersPanel canManage={canManage} currentUserId={me?.user?.id ?? null} />;
 }

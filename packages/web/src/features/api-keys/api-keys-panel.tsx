@@ -1,0 +1,77 @@
+import type { InfraPilotClient } from '@infrapilot/client';
+import type { ApiKey, ApiKeyCreate, Role } from '@infrapilot/protocol';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { api } from '../../app/api';
+import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/ui/states';
+import { useToast } from '../../components/ui/toast';
+import { LoadMore } from '../members/load-more';
+import { usePagedList } from '../members/paged-list';
+import { ApiKeysTable } from './api-keys-table';
+import { CreateApiKeyDialog } from './create-api-key-dialog';
+
+export type ApiKeysApi = Pick<InfraPilotClient['apiKeys'], 'list' | 'create' | 'revoke'>;
+
+export const apiKeyKeys = { list: ['api-keys', 'list'] as const };
+
+const PAGE_SIZE = 50;
+
+export interface ApiKeysPanelProps {
+  /** apikeys:manage: create and revoke. */
+  canManage: boolean;
+  /** Roles the person may give a key (empty without manage rights). */
+  grantableRoles: readonly Role[];
+  /** super admins see every key of the org, others only their own; the description says which. */
+  seesAllKeys: boolean;
+  /** Where the API answers, for the example request. */
+  origin?: string;
+  /** The API it talks to; tests pass a stand-in. */
+  apiKeys?: ApiKeysApi;
+}
+
+/** The API keys page without the session. */
+export function ApiKeysPanel({ canManage, grantableRoles, seesAllKeys, origin = window.location.origin, apiKeys = api.apiKeys }: ApiKeysPanelProps) {
+  const queryClient = useQueryClient();
+  const notify = useToast();
+  const { query, items } = usePagedList(apiKeyKeys.list, (cursor) => apiKeys.list({ limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }));
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: apiKeyKeys.list });
+
+  const create = useMutation({
+    mutationFn: (input: ApiKeyCreate) => apiKeys.create(input),
+    onSuccess: ({ apiKey }) => {
+      notify({ title: `Created API key ${apiKey.name}` });
+      refresh();
+    },
+  });
+  const revoke = useMutation({
+    mutationFn: (key: ApiKey) => apiKeys.revoke(key.id),
+    onSuccess: (key) => {
+      notify({ title: `Revoked API key ${key.name}`, description: 'It no longer works.' });
+      refresh();
+    },
+  });
+
+  return (
+    <>
+      <PageHeader
+        title="API keys"
+        description={`Keys let scripts and CI act in this organization with one role. ${seesAllKeys ? 'You see every key of the organization.' : 'You see the keys you created.'}`}
+        // The one create dialog lives here, outside the list, so a refetch never unmounts it while it shows a secret.
+        actions={canManage && <CreateApiKeyDialog roles={grantableRoles} onCreate={create.mutateAsync} origin={origin} />}
+      />
+      {query.isPending ? (
+        <Loading label="Loading API keys…" />
+      ) : query.isError && items.length === 0 ? (
+        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
+      ) : items.length === 0 ? (
+        <EmptyState title="No API keys yet">
+          {canManage ? 'Create one with "Create API key" above, then send it as "Authorization: Bearer <key>".' : 'Ask an operator or a super admin to create a key for you.'}
+        </EmptyState>
+      ) : (
+        <>
+          <ApiKeysTable keys={items} canManage={canManage} onRevoke={revoke.mutateAsync} />
+          <LoadMore query={query} />
+        </>
+      )}
+    </>
+  );
+}

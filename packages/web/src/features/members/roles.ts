@@ -1,0 +1,13 @@
+import { ROLES, type Role, roleAtLeast } from '@infrapilot/protocol';
+
+/** How a role reads on screen. */
+export const ROLE_LABELS: Record<Role, string> = {
+  super_admin: 'Super admin',
+  operator: 'Operator',
+  viewer: 'Viewer',
+};
+
+/** The roles someone holding `role` may hand out (the server refuses anything higher). */
+export function grantableRoles(role: Role | undefined): Role[] {
+  return role ? ROLES.filter((candidate) => roleAtLeast(role, candidate)) : [];
+}

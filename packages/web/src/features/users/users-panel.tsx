@@ -1,0 +1,72 @@
+import type { InfraPilotClient } from '@infrapilot/client';
+import type { User, UserCreate } from '@infrapilot/protocol';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { api } from '../../app/api';
+import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/ui/states';
+import { useToast } from '../../components/ui/toast';
+import { errorMessage } from '../members/error-message';
+import { LoadMore } from '../members/load-more';
+import { usePagedList } from '../members/paged-list';
+import { invalidatePeople, peopleKeys } from '../members/people-keys';
+import { CreateUserDialog } from './create-user-dialog';
+import type { UserActions } from './user-actions-menu';
+import { UsersTable } from './users-table';
+
+export type UsersApi = Pick<InfraPilotClient['users'], 'list' | 'create' | 'disable' | 'enable' | 'resetPassword' | 'resetMfa'>;
+
+const PAGE_SIZE = 50;
+
+/** The users page for someone holding users:manage; the session comes in as props. */
+export function UsersPanel({ currentUserId, users = api.users }: { currentUserId: string | null; users?: UsersApi }) {
+  const queryClient = useQueryClient();
+  const notify = useToast();
+  const { query, items } = usePagedList(peopleKeys.users, (cursor) => users.list({ limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }));
+
+  const succeeded = (title: string, description?: string) => {
+    notify({ title, description });
+    void invalidatePeople(queryClient);
+  };
+
+  const create = useMutation({
+    mutationFn: (input: UserCreate) => users.create(input),
+    onSuccess: ({ user }) => succeeded(`Created ${user.email}`),
+  });
+  const disable = useMutation({ mutationFn: (user: User) => users.disable(user.id), onSuccess: (user) => succeeded(`Disabled ${user.email}`, 'They were signed out everywhere.') });
+  const enable = useMutation({
+    mutationFn: (user: User) => users.enable(user.id),
+    onSuccess: (user) => succeeded(`Enabled ${user.email}`, 'They can sign in again.'),
+    // Enabling has no confirmation dialog to hold the error.
+    onError: (error, user) => notify({ title: `Could not enable ${user.email}`, description: errorMessage(error), tone: 'error' }),
+  });
+  const resetPassword = useMutation({ mutationFn: (user: User) => users.resetPassword(user.id), onSuccess: (_reply, user) => succeeded(`Reset the password of ${user.email}`) });
+  const resetMfa = useMutation({ mutationFn: (user: User) => users.resetMfa(user.id), onSuccess: (_reply, user) => succeeded(`Turned MFA off for ${user.email}`) });
+
+  const actions: UserActions = {
+    disable: disable.mutateAsync,
+    enable: enable.mutateAsync,
+    resetPassword: resetPassword.mutateAsync,
+    resetMfa: resetMfa.mutateAsync,
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Users"
+        description="Accounts of the people in this organization: create them, disable them, reset a forgotten password or a lost second factor."
+        actions={<CreateUserDialog onCreate={create.mutateAsync} />}
+      />
+      {query.isPending ? (
+        <Loading label="Loading users…" />
+      ) : query.isError && items.length === 0 ? (
+        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
+      ) : items.length === 0 ? (
+        <EmptyState title="No users yet">Create the first one with "Create user" above.</EmptyState>
+      ) : (
+        <>
+          <UsersTable users={items} currentUserId={currentUserId} actions={actions} />
+          <LoadMore query={query} />
+        </>
+      )}
+    </>
+  );
+}
