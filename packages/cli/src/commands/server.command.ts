@@ -53,7 +53,8 @@ export function registerServerCommands(program: Command, cli: CliRuntime): void 
       const running = await start(flags, '127.0.0.1');
       const out = cli.context.stdout;
       out.write(`InfraPilot is up\n`);
-      out.write(`  URL:       ${running.url}   (open it in a browser to sign in)\n`);
+      out.write(`  URL:       ${running.url}\n`);
+      out.write(`  Dashboard: open the URL in a browser and sign in\n`);
       out.write(`  API docs:  ${running.url}/api/docs\n`);
       printInitialAdmin(cli, running, '  ');
       out.write(`  Sign in:   infrapilot login --server ${running.url}\n`);

@@ -13,7 +13,7 @@ export const MfaCodeSchema = z
  * How the refresh token travels: in the reply body (CLI, scripts) or as an httpOnly
  * SameSite cookie that page scripts cannot read (the web app).
  */
-export const RefreshTokenDeliverySchema = z.enum(['body', 'cookie']).default('body');
+export const RefreshTokenDeliverySchema = z.enum(['body', 'cookie']).describe('Default: body');
 export type RefreshTokenDelivery = z.infer<typeof RefreshTokenDeliverySchema>;
 
 /** The cookie the web app's refresh token lives in (httpOnly, SameSite=Strict, path /api/v1/auth). */
