@@ -5,6 +5,7 @@ import { registerAgentsCommands } from './commands/agents.command.js';
 import { registerApiKeysCommands } from './commands/api-keys.command.js';
 import { registerAuditCommand } from './commands/audit.command.js';
 import { registerAuthCommands } from './commands/auth.command.js';
+import { registerEventsCommand } from './commands/events.command.js';
 import { registerMembersCommands } from './commands/members.command.js';
 import { registerMfaCommands } from './commands/mfa.command.js';
 import { registerOrgsCommands } from './commands/orgs.command.js';
@@ -41,6 +42,7 @@ export function buildProgram(cli: CliRuntime): Command {
   registerMembersCommands(program, cli);
   registerApiKeysCommands(program, cli);
   registerAuditCommand(program, cli);
+  registerEventsCommand(program, cli);
   registerAgentsCommands(program, cli);
   registerAgentCommands(program, cli);
   return program;

@@ -96,6 +96,21 @@ export class InfraPilotClient {
     return this.tokens;
   }
 
+  /** The credential requests carry: the API key, or the access token held (null when signed out). */
+  get credential(): string | null {
+    return this.apiKey ?? this.tokens?.accessToken ?? null;
+  }
+
+  /** The org requests act in (id or slug), if one was chosen. */
+  get currentOrg(): string | undefined {
+    return this.org;
+  }
+
+  /** Whether a refused credential can be renewed (a session, not an API key). */
+  get refreshable(): boolean {
+    return !this.apiKey && this.canRefresh;
+  }
+
   /** Acts in another org from now on (id or slug). */
   useOrg(org: string | undefined): void {
     this.org = org;

@@ -85,6 +85,8 @@ export interface App {
   database: DatabaseHandle;
   bus: EventBus;
   commands: CommandRouter;
+  /** The live sockets (GET /ws) and the bus events they forward. */
+  live: LiveUpdates;
   ca: InternalCa;
   /** Starts the gRPC listener agents dial (config.grpcHost:grpcPort); app.close() stops it. */
   listenForAgents(): Promise<AgentGateway>;
@@ -223,6 +225,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
     database,
     bus,
     commands,
+    live,
     ca,
     async listenForAgents() {
       if (gateway) return gateway;

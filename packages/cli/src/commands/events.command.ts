@@ -1,0 +1,89 @@
+import { followLiveEvents } from '@infrapilot/client';
+import { type LiveEvent, LiveEventSchema } from '@infrapilot/protocol';
+import type { Command } from 'commander';
+import type { CliRuntime } from '../cli-runtime.js';
+import { CliError } from '../errors.js';
+import { integerIn } from '../option-parsers.js';
+import type { Output } from '../output.js';
+
+type LiveEventType = LiveEvent['type'];
+/** Every event but the connection's own `ready`. */
+type HostEvent = Exclude<LiveEvent, { type: 'ready' }>;
+const EVENT_TYPES = LiveEventSchema.options.map((option) => option.shape.type.value) as LiveEventType[];
+
+interface EventsOptions {
+  type?: LiveEventType[];
+  samples?: boolean;
+  limit?: number;
+}
+
+/**
+ * `events`: follows the current org's live events (the WebSocket the dashboard uses)
+ * until Ctrl-C, or until `--limit` events have been printed — so a script can wait for
+ * "web-1 became active" with `events --type agent.status_changed --limit 1`.
+ */
+export function registerEventsCommand(program: Command, cli: CliRuntime): void {
+  program
+    .command('events')
+    .description('follow live events of the current org: host status changes, enrollments, removals (and samples with --samples)')
+    .option('--type <type...>', `only these event types (${EVENT_TYPES.filter((type) => type !== 'ready').join(', ')})`, collectEventType)
+    .option('--samples', 'also print each heartbeat sample (noisy: one per host per interval)')
+    .option('--limit <count>', 'exit after printing this many events', integerIn(1, 1_000_000))
+    .action(async (options: EventsOptions, command: Command) => {
+      const client = cli.client(command);
+      const output = cli.output(command);
+      const names = new Map((await client.agents.list({ limit: 100 })).items.map((agent) => [agent.id, agent.name]));
+      const wanted = (event: HostEvent) => (options.type ? options.type.includes(event.type) : event.type !== 'agent.sample' || options.samples === true);
+
+      await new Promise<void>((resolve, reject) => {
+        let printed = 0;
+        const finish = (error?: Error) => {
+          follower.stop();
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          if (error) reject(error);
+          else resolve();
+        };
+        const onSignal = () => finish();
+        const follower = followLiveEvents(client, {
+          onStateChange: (state) => {
+            if (state === 'live') output.note('Following live events (Ctrl-C to stop)…');
+            else if (state === 'reconnecting') output.note('Connection lost; reconnecting…');
+          },
+          onUnauthorized: () => finish(new CliError('the server refused the credentials; run `infrapilot login` again')),
+          onEvent: (event) => {
+            if (event.type === 'ready') return;
+            if (event.type === 'agent.enrolled') names.set(event.agentId, event.name);
+            if (!wanted(event)) return;
+            printEvent(output, event, names.get(event.agentId) ?? event.agentId);
+            printed += 1;
+            if (options.limit !== undefined && printed >= options.limit) finish();
+          },
+        });
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+      });
+    });
+}
+
+function collectEventType(value: string, previous: LiveEventType[] = []): LiveEventType[] {
+  if (!EVENT_TYPES.includes(value as LiveEventType)) throw new CliError(`unknown event type "${value}"; one of: ${EVENT_TYPES.join(', ')}`);
+  return [...previous, value as LiveEventType];
+}
+
+/** One line per event for people; one JSON object per line (NDJSON) with --json. */
+function printEvent(output: Output, event: HostEvent, host: string): void {
+  if (output.json) return output.line(JSON.stringify(event));
+  switch (event.type) {
+    case 'agent.enrolled':
+      return output.line(`${event.at}  ${host}  enrolled`);
+    case 'agent.status_changed':
+      return output.line(`${event.at}  ${host}  ${event.from} → ${event.to}`);
+    case 'agent.removed':
+      return output.line(`${event.at}  ${host}  removed`);
+    case 'agent.sample':
+      return output.line(
+        `${event.live.collectedAt}  ${host}  CPU ${event.live.cpuPercent.toFixed(1)}%  memory ${((event.live.memoryUsedBytes / Math.max(1, event.live.memoryTotalBytes)) * 100).toFixed(1)}%  load ${event.live.loadAverage1m.toFixed(2)}`,
+      );
+  }
+}
