@@ -14,6 +14,7 @@ import {
   DropdownMenuTrigger,
 } from '../components/ui/dropdown-menu';
 import { useHostsLiveCache } from '../features/hosts/hosts-live-cache';
+import { lowerCaseRoleLabel } from '../features/members/roles';
 import { cn } from '../lib/class-names';
 import { LiveSocketProvider, useLiveState } from './live-socket';
 import { useSession } from './session';
@@ -114,7 +115,7 @@ function OrgSwitcher() {
         <Button variant="ghost" size="sm" aria-label="Switch organization">
           <Building2 className="h-4 w-4" aria-hidden />
           <span className="max-w-40 truncate">{org.name}</span>
-          <span className="hidden text-xs text-muted-foreground sm:inline">({org.role.replace('_', ' ')})</span>
+          <span className="hidden text-xs text-muted-foreground sm:inline">({lowerCaseRoleLabel(org.role)})</span>
           <ChevronDown className="h-3 w-3" aria-hidden />
         </Button>
       </DropdownMenuTrigger>
@@ -123,7 +124,7 @@ function OrgSwitcher() {
         <DropdownMenuRadioGroup value={org.id} onValueChange={(id) => void switchOrg(id)}>
           {me.orgs.map((other) => (
             <DropdownMenuRadioItem key={other.id} value={other.id}>
-              {other.name} <span className="text-xs text-muted-foreground">{other.role.replace('_', ' ')}</span>
+              {other.name} <span className="text-xs text-muted-foreground">{lowerCaseRoleLabel(other.role)}</span>
             </DropdownMenuRadioItem>
           ))}
         </DropdownMenuRadioGroup>

@@ -1,6 +1,7 @@
 import { type ReactElement, type ReactNode, useState } from 'react';
-import { Button } from './button';
-import { Dialog, DialogClose, DialogContent, DialogFooter, DialogTrigger } from './dialog';
+import { useFormSubmission } from '../../lib/use-form-submission';
+import { Dialog, DialogContent, DialogFormFooter, DialogTrigger } from './dialog';
+import { FormAlert } from './form-alert';
 
 /**
  * Asks before a destructive action. The action runs only on the confirm button; the
@@ -21,47 +22,40 @@ export function ConfirmDialog({
   onConfirm: () => Promise<unknown>;
 }) {
   const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   return (
-    <Dialog
-      open={open}
-      onOpenChange={(next) => {
-        setOpen(next);
-        if (!next) setError(null);
-      }}
-    >
+    <Dialog open={open} onOpenChange={setOpen}>
       <DialogTrigger asChild>{trigger}</DialogTrigger>
       <DialogContent title={title} description={description}>
-        {error && (
-          <p role="alert" className="rounded-md bg-destructive/10 p-2 text-sm text-destructive">
-            {error}
-          </p>
-        )}
-        <DialogFooter>
-          <DialogClose asChild>
-            <Button variant="secondary">Cancel</Button>
-          </DialogClose>
-          <Button
-            variant="destructive"
-            disabled={busy}
-            onClick={async () => {
-              setBusy(true);
-              setError(null);
-              try {
-                await onConfirm();
-                setOpen(false);
-              } catch (failure) {
-                setError(failure instanceof Error ? failure.message : String(failure));
-              } finally {
-                setBusy(false);
-              }
-            }}
-          >
-            {busy ? 'Working…' : confirmLabel}
-          </Button>
-        </DialogFooter>
+        <ConfirmDialogActions
+          confirmLabel={confirmLabel}
+          onConfirm={async () => {
+            await onConfirm();
+            setOpen(false);
+          }}
+        />
       </DialogContent>
     </Dialog>
+  );
+}
+
+/**
+ * Cancel and the destructive confirm button of a confirmation, with the action's refusal
+ * above them. The busy and error state live here, inside the dialog's content, so they
+ * are gone whenever the dialog closes. Closing on success is the caller's `onConfirm`.
+ */
+export function ConfirmDialogActions({ confirmLabel, onConfirm }: { confirmLabel: string; onConfirm: () => Promise<unknown> }) {
+  const { busy, failure, submit } = useFormSubmission();
+
+  // A form without fields: the confirm button submits it, like every other dialog's main button.
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        void submit(onConfirm);
+      }}
+    >
+      <FormAlert message={failure} />
+      <DialogFormFooter busy={busy} submitLabel={confirmLabel} busyLabel="Working…" variant="destructive" />
+    </form>
   );
 }

@@ -2,6 +2,7 @@ import { Dialog as DialogPrimitive } from 'radix-ui';
 import { X } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { cn } from '../../lib/class-names';
+import { Button, type ButtonProps } from './button';
 
 export const Dialog = DialogPrimitive.Root;
 export const DialogTrigger = DialogPrimitive.Trigger;
@@ -45,4 +46,42 @@ export function DialogContent({
 
 export function DialogFooter({ children }: { children: ReactNode }) {
   return <div className="mt-5 flex flex-wrap justify-end gap-2">{children}</div>;
+}
+
+/**
+ * The footer of a dialog's form: Cancel, and the submit button, which is disabled and
+ * says `busyLabel` ("Creating…") while the request runs so a second click cannot send it twice.
+ */
+export function DialogFormFooter({
+  busy,
+  submitLabel,
+  busyLabel = submitLabel,
+  variant = 'primary',
+}: {
+  busy: boolean;
+  submitLabel: string;
+  busyLabel?: string;
+  variant?: ButtonProps['variant'];
+}) {
+  return (
+    <DialogFooter>
+      <DialogClose asChild>
+        <Button variant="secondary">Cancel</Button>
+      </DialogClose>
+      <Button type="submit" variant={variant} disabled={busy}>
+        {busy ? busyLabel : submitLabel}
+      </Button>
+    </DialogFooter>
+  );
+}
+
+/** The footer of a dialog that shows an outcome (a secret, a command): one button that closes it. */
+export function DialogDoneFooter() {
+  return (
+    <DialogFooter>
+      <DialogClose asChild>
+        <Button>Done</Button>
+      </DialogClose>
+    </DialogFooter>
+  );
 }

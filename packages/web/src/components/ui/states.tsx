@@ -1,6 +1,6 @@
-import { ApiError } from '@infrapilot/client';
 import { AlertTriangle, Inbox, Loader2 } from 'lucide-react';
 import type { ReactNode } from 'react';
+import { describeError } from '../../lib/error-text';
 import { Button } from './button';
 
 export function Loading({ label = 'Loading…' }: { label?: string }) {
@@ -12,19 +12,7 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
-/** What went wrong, and what the person can do about it. */
-export function describeError(error: unknown): { title: string; hint: string } {
-  if (error instanceof ApiError) {
-    if (error.status === 0) return { title: 'Cannot reach the server', hint: 'Check that InfraPilot is running and your network is up, then retry.' };
-    if (error.status === 401) return { title: 'Your session has ended', hint: 'Sign in again to continue.' };
-    if (error.status === 403) return { title: 'Not allowed', hint: `${error.message}. Ask a super admin of this organization for access.` };
-    if (error.status === 404) return { title: 'Not found', hint: 'It may have been removed, or it belongs to another organization.' };
-    if (error.status === 503) return { title: 'Unavailable right now', hint: `${error.message}. Retry in a moment.` };
-    return { title: error.message, hint: error.requestId ? `Request id ${error.requestId} — quote it when asking for help.` : 'Retry, or check the server log.' };
-  }
-  return { title: 'Something went wrong', hint: error instanceof Error ? error.message : String(error) };
-}
-
+/** A failed load: what went wrong, what the person can do about it, and a retry. */
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const { title, hint } = describeError(error);
   return (

@@ -2,9 +2,10 @@ import { NewPasswordSchema } from '@infrapilot/protocol';
 import { type FormEvent, useState } from 'react';
 import { Button } from '../../components/ui/button';
 import { Card, CardHeader } from '../../components/ui/card';
+import { FormAlert } from '../../components/ui/form-alert';
 import { Field, Input } from '../../components/ui/input';
 import { useToast } from '../../components/ui/toast';
-import { formErrorMessage } from './form-error';
+import { useFormSubmission } from '../../lib/use-form-submission';
 
 interface FieldErrors {
   currentPassword?: string;
@@ -35,8 +36,7 @@ export function ChangePasswordForm({
 }) {
   const notify = useToast();
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, failure, submit, clearFailure } = useFormSubmission();
 
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -46,29 +46,20 @@ export function ChangePasswordForm({
     const newPassword = String(data.get('newPassword') ?? '');
     const problems = checkPasswordChange({ currentPassword, newPassword, confirmPassword: String(data.get('confirmPassword') ?? '') });
     setFieldErrors(problems);
-    setError(null);
+    clearFailure();
     if (Object.keys(problems).length > 0) return;
-    setBusy(true);
-    try {
+    await submit(async () => {
       const { revokedSessions } = await changePassword({ currentPassword, newPassword });
       form.reset();
       notify({ title: passwordChangedMessage(revokedSessions) });
-    } catch (failure) {
-      setError(formErrorMessage(failure));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <Card>
       <CardHeader title="Password" description="Changing it signs you out on every other device." />
       <form className="grid max-w-md gap-4" onSubmit={onSubmit} noValidate>
-        {error && (
-          <p role="alert" className="rounded-md bg-destructive/10 p-2 text-sm text-destructive">
-            {error}
-          </p>
-        )}
+        <FormAlert message={failure} />
         <Field label="Current password" error={fieldErrors.currentPassword}>{(props) => <Input {...props} name="currentPassword" type="password" autoComplete="current-password" required />}</Field>
         <Field label="New password" hint="At least 12 characters. A few unrelated words make a good one." error={fieldErrors.newPassword}>
           {(props) => <Input {...props} name="newPassword" type="password" autoComplete="new-password" required />}

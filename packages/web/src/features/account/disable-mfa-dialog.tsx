@@ -1,68 +1,43 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { Button } from '../../components/ui/button';
-import { Dialog, DialogClose, DialogContent, DialogFooter, DialogTrigger } from '../../components/ui/dialog';
-import { Field, Input } from '../../components/ui/input';
-import { formErrorMessage } from './form-error';
+import { Dialog, DialogContent, DialogFormFooter, DialogTrigger } from '../../components/ui/dialog';
+import { useFormSubmission } from '../../lib/use-form-submission';
+import { AuthenticationCodeField } from './authentication-code-field';
 
 /** Turning MFA off asks for a current code, so a stolen session alone cannot do it. */
 export function DisableMfaDialog({ disable, onDisabled }: { disable(code: string): Promise<unknown>; onDisabled(): void }) {
   const [open, setOpen] = useState(false);
-  const [code, setCode] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const onOpenChange = (next: boolean) => {
-    setOpen(next);
-    setCode('');
-    setError(null);
-  };
-
-  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await disable(code.trim());
-      setOpen(false);
-      onDisabled();
-    } catch (failure) {
-      setError(formErrorMessage(failure));
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
-    <Dialog open={open} onOpenChange={onOpenChange}>
+    <Dialog open={open} onOpenChange={setOpen}>
       <DialogTrigger asChild>
         <Button variant="destructive">Disable MFA</Button>
       </DialogTrigger>
       <DialogContent title="Disable MFA" description="Enter a code from your authenticator app, or one of your recovery codes. Signing in will then need only your password.">
-        <form onSubmit={onSubmit}>
-          <Field label="Authentication code" error={error ?? undefined}>
-            {(props) => (
-              <Input
-                {...props}
-                name="code"
-                value={code}
-                onChange={(event) => setCode(event.target.value)}
-                autoComplete="one-time-code"
-                maxLength={32}
-                required
-                autoFocus
-              />
-            )}
-          </Field>
-          <DialogFooter>
-            <DialogClose asChild>
-              <Button variant="secondary">Cancel</Button>
-            </DialogClose>
-            <Button type="submit" variant="destructive" disabled={busy}>
-              Disable MFA
-            </Button>
-          </DialogFooter>
-        </form>
+        <DisableMfaForm
+          disable={async (code) => {
+            await disable(code);
+            setOpen(false);
+            onDisabled();
+          }}
+        />
       </DialogContent>
     </Dialog>
+  );
+}
+
+/** Inside the dialog's content, so closing the dialog forgets the code and the error. */
+function DisableMfaForm({ disable }: { disable(code: string): Promise<unknown> }) {
+  const [code, setCode] = useState('');
+  const { busy, failure, submit } = useFormSubmission();
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        void submit(() => disable(code.trim()));
+      }}
+    >
+      <AuthenticationCodeField value={code} onChange={setCode} error={failure} acceptsRecoveryCode />
+      <DialogFormFooter busy={busy} submitLabel="Disable MFA" variant="destructive" />
+    </form>
   );
 }

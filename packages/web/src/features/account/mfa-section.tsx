@@ -4,8 +4,8 @@ import { useState } from 'react';
 import { Button } from '../../components/ui/button';
 import { Card, CardHeader } from '../../components/ui/card';
 import { useToast } from '../../components/ui/toast';
+import { useFormSubmission } from '../../lib/use-form-submission';
 import { DisableMfaDialog } from './disable-mfa-dialog';
-import { formErrorMessage } from './form-error';
 import { MfaSetup } from './mfa-setup';
 import { RecoveryCodes } from './recovery-codes';
 
@@ -25,26 +25,13 @@ type Step = { name: 'idle' } | { name: 'setting-up'; setup: MfaSetupReply } | { 
 export function MfaSection({ enabled, actions, onChanged }: { enabled: boolean; actions: MfaActions; onChanged(): Promise<void> | void }) {
   const notify = useToast();
   const [step, setStep] = useState<Step>({ name: 'idle' });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  const run = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-    } catch (failure) {
-      setError(formErrorMessage(failure));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, failure, submit, clearFailure } = useFormSubmission();
 
   // A failed re-read only leaves the badge stale; the next request shows the real problem.
   const refreshSession = () => Promise.resolve().then(onChanged).catch(() => undefined);
-  const start = () => run(async () => setStep({ name: 'setting-up', setup: await actions.setup() }));
+  const start = () => submit(async () => setStep({ name: 'setting-up', setup: await actions.setup() }));
   const confirm = (code: string) =>
-    run(async () => {
+    submit(async () => {
       const { recoveryCodes } = await actions.enable(code);
       setStep({ name: 'showing-codes', codes: recoveryCodes });
       // Re-read the session now, not on "Done": someone who leaves without pressing it
@@ -54,7 +41,7 @@ export function MfaSection({ enabled, actions, onChanged }: { enabled: boolean; 
   const finish = () => setStep({ name: 'idle' });
   const cancel = () => {
     setStep({ name: 'idle' });
-    setError(null);
+    clearFailure();
   };
 
   return (
@@ -63,7 +50,7 @@ export function MfaSection({ enabled, actions, onChanged }: { enabled: boolean; 
       {step.name === 'showing-codes' ? (
         <RecoveryCodes codes={step.codes} onDone={finish} />
       ) : step.name === 'setting-up' ? (
-        <MfaSetup setup={step.setup} busy={busy} error={error} onConfirm={confirm} onCancel={cancel} />
+        <MfaSetup setup={step.setup} busy={busy} error={failure} onConfirm={confirm} onCancel={cancel} />
       ) : enabled ? (
         <div className="flex flex-wrap items-center justify-between gap-3">
           <p className="flex items-center gap-2 text-sm font-medium text-success">
@@ -81,9 +68,9 @@ export function MfaSection({ enabled, actions, onChanged }: { enabled: boolean; 
       ) : (
         <div className="grid gap-3">
           <p className="text-sm text-muted-foreground">MFA is off. With it on, a stolen password alone does not get anyone into your account.</p>
-          {error && (
+          {failure && (
             <p role="alert" className="text-sm text-destructive">
-              {error}
+              {failure}
             </p>
           )}
           <div>

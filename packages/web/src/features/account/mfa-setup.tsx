@@ -2,7 +2,7 @@ import type { MfaSetupReply } from '@infrapilot/protocol';
 import { type FormEvent, useState } from 'react';
 import { Button } from '../../components/ui/button';
 import { CopyButton } from '../../components/ui/copy-button';
-import { Field, Input } from '../../components/ui/input';
+import { AuthenticationCodeField } from './authentication-code-field';
 import { QrCodeImage } from './qr-code-image';
 
 /** Step two of turning MFA on: scan (or type) the new secret, then prove it with a first code. */
@@ -46,22 +46,7 @@ export function MfaSetup({
         </div>
       </div>
       <form className="grid max-w-xs gap-3" onSubmit={onSubmit}>
-        <Field label="Authentication code" error={error ?? undefined}>
-          {(props) => (
-            <Input
-              {...props}
-              name="code"
-              value={code}
-              onChange={(event) => setCode(event.target.value)}
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9 ]*"
-              maxLength={8}
-              required
-              autoFocus
-            />
-          )}
-        </Field>
+        <AuthenticationCodeField value={code} onChange={setCode} error={error} />
         <div className="flex gap-2">
           <Button type="button" variant="secondary" onClick={onCancel} disabled={busy}>
             Cancel

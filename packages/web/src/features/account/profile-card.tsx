@@ -1,9 +1,10 @@
 import type { Me } from '@infrapilot/protocol';
-import type { ReactNode } from 'react';
 import { Badge } from '../../components/ui/badge';
 import { Card, CardHeader } from '../../components/ui/card';
-import { formatDateTime, formatRelative } from '../../lib/format';
-import { roleLabel } from './role-label';
+import { DescriptionItem } from '../../components/ui/description-list';
+import { RelativeTime } from '../../components/ui/relative-time';
+import { formatDateTime } from '../../lib/format';
+import { lowerCaseRoleLabel } from '../members/roles';
 
 /** Who I am: the person (or API key) behind this session, and my role in each org. */
 export function ProfileCard({ me }: { me: Me }) {
@@ -13,26 +14,26 @@ export function ProfileCard({ me }: { me: Me }) {
       <dl className="grid gap-x-6 gap-y-3 text-sm sm:grid-cols-[max-content_1fr]">
         {me.user && (
           <>
-            <Detail term="Name">{me.user.name}</Detail>
-            <Detail term="Email">{me.user.email}</Detail>
-            <Detail term="MFA">
+            <DescriptionItem term="Name">{me.user.name}</DescriptionItem>
+            <DescriptionItem term="Email">{me.user.email}</DescriptionItem>
+            <DescriptionItem term="MFA">
               <Badge tone={me.user.mfaEnabled ? 'success' : 'warning'}>{me.user.mfaEnabled ? 'on' : 'off'}</Badge>
-            </Detail>
-            <Detail term="Member since">{formatDateTime(me.user.createdAt)}</Detail>
-            <Detail term="Last sign-in">
-              {me.user.lastLoginAt ? <time dateTime={me.user.lastLoginAt} title={formatDateTime(me.user.lastLoginAt)}>{formatRelative(me.user.lastLoginAt)}</time> : 'never'}
-            </Detail>
+            </DescriptionItem>
+            <DescriptionItem term="Member since">{formatDateTime(me.user.createdAt)}</DescriptionItem>
+            <DescriptionItem term="Last sign-in">
+              <RelativeTime iso={me.user.lastLoginAt} />
+            </DescriptionItem>
           </>
         )}
         {me.apiKey && (
           <>
-            <Detail term="API key">{me.apiKey.name}</Detail>
-            <Detail term="Key prefix">
+            <DescriptionItem term="API key">{me.apiKey.name}</DescriptionItem>
+            <DescriptionItem term="Key prefix">
               <code className="font-mono text-xs">{me.apiKey.prefix}</code>
-            </Detail>
+            </DescriptionItem>
           </>
         )}
-        <Detail term="Organizations">
+        <DescriptionItem term="Organizations">
           {me.orgs.length === 0 ? (
             <span className="text-muted-foreground">None yet: a super admin of an organization can add you.</span>
           ) : (
@@ -40,23 +41,14 @@ export function ProfileCard({ me }: { me: Me }) {
               {me.orgs.map((org) => (
                 <li key={org.id} className="flex flex-wrap items-center gap-2">
                   <span className="font-medium">{org.name}</span>
-                  <Badge tone="info">{roleLabel(org.role)}</Badge>
+                  <Badge tone="info">{lowerCaseRoleLabel(org.role)}</Badge>
                   {org.id === me.org?.id && <Badge>current</Badge>}
                 </li>
               ))}
             </ul>
           )}
-        </Detail>
+        </DescriptionItem>
       </dl>
     </Card>
-  );
-}
-
-function Detail({ term, children }: { term: string; children: ReactNode }) {
-  return (
-    <>
-      <dt className="text-muted-foreground">{term}</dt>
-      <dd className="min-w-0 break-words">{children}</dd>
-    </>
   );
 }

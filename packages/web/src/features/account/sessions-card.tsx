@@ -2,9 +2,10 @@ import type { Session } from '@infrapilot/protocol';
 import { Badge } from '../../components/ui/badge';
 import { Button } from '../../components/ui/button';
 import { Card, CardHeader } from '../../components/ui/card';
-import { EmptyState, ErrorState, Loading, describeError } from '../../components/ui/states';
+import { RelativeTime } from '../../components/ui/relative-time';
+import { EmptyState, ErrorState, Loading } from '../../components/ui/states';
 import { useToast } from '../../components/ui/toast';
-import { formatDateTime, formatRelative } from '../../lib/format';
+import { describeError } from '../../lib/error-text';
 import { useEndSession, useMySessions } from './account-queries';
 import { describeUserAgent } from './describe-user-agent';
 
@@ -53,7 +54,7 @@ export function SessionList({ sessions, endingId, onEnd }: { sessions: Session[]
               {session.current && <Badge tone="success">This device</Badge>}
             </p>
             <p className="text-sm text-muted-foreground">
-              {session.ipAddress ?? 'Unknown address'} · signed in <Time iso={session.createdAt} /> · last used <Time iso={session.lastUsedAt} />
+              {session.ipAddress ?? 'Unknown address'} · signed in <RelativeTime iso={session.createdAt} /> · last used <RelativeTime iso={session.lastUsedAt} />
             </p>
           </div>
           {!session.current && (
@@ -64,13 +65,5 @@ export function SessionList({ sessions, endingId, onEnd }: { sessions: Session[]
         </li>
       ))}
     </ul>
-  );
-}
-
-function Time({ iso }: { iso: string }) {
-  return (
-    <time dateTime={iso} title={formatDateTime(iso)}>
-      {formatRelative(iso)}
-    </time>
   );
 }

@@ -2,10 +2,10 @@ import type { InfraPilotClient } from '@infrapilot/client';
 import type { ApiKey, ApiKeyCreate, Role } from '@infrapilot/protocol';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../app/api';
-import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/ui/states';
+import { PagedListView } from '../../components/ui/paged-list-view';
+import { EmptyState, PageHeader } from '../../components/ui/states';
 import { useToast } from '../../components/ui/toast';
-import { LoadMore } from '../members/load-more';
-import { usePagedList } from '../members/paged-list';
+import { usePagedList } from '../../lib/paged-list';
 import { ApiKeysTable } from './api-keys-table';
 import { CreateApiKeyDialog } from './create-api-key-dialog';
 
@@ -58,20 +58,18 @@ export function ApiKeysPanel({ canManage, grantableRoles, seesAllKeys, origin = 
         // The one create dialog lives here, outside the list, so a refetch never unmounts it while it shows a secret.
         actions={canManage && <CreateApiKeyDialog roles={grantableRoles} onCreate={create.mutateAsync} origin={origin} />}
       />
-      {query.isPending ? (
-        <Loading label="Loading API keys…" />
-      ) : query.isError && items.length === 0 ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-      ) : items.length === 0 ? (
-        <EmptyState title="No API keys yet">
-          {canManage ? 'Create one with "Create API key" above, then send it as "Authorization: Bearer <key>".' : 'Ask an operator or a super admin to create a key for you.'}
-        </EmptyState>
-      ) : (
-        <>
-          <ApiKeysTable keys={items} canManage={canManage} onRevoke={revoke.mutateAsync} />
-          <LoadMore query={query} />
-        </>
-      )}
+      <PagedListView
+        query={query}
+        items={items}
+        loadingLabel="Loading API keys…"
+        empty={
+          <EmptyState title="No API keys yet">
+            {canManage ? 'Create one with "Create API key" above, then send it as "Authorization: Bearer <key>".' : 'Ask an operator or a super admin to create a key for you.'}
+          </EmptyState>
+        }
+      >
+        <ApiKeysTable keys={items} canManage={canManage} onRevoke={revoke.mutateAsync} />
+      </PagedListView>
     </>
   );
 }

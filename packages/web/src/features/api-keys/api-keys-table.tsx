@@ -1,28 +1,19 @@
 import type { ApiKey } from '@infrapilot/protocol';
 import { Button } from '../../components/ui/button';
 import { ConfirmDialog } from '../../components/ui/confirm-dialog';
-import { Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from '../../components/ui/table';
+import { RelativeTime } from '../../components/ui/relative-time';
+import { Table, TableActionsHeaderCell, TableBody, TableCell, TableHead, TableHeaderCells, TableRow } from '../../components/ui/table';
 import { formatDateTime } from '../../lib/format';
-import { RelativeTime } from '../members/relative-time';
 import { ROLE_LABELS } from '../members/roles';
 import { ApiKeyStatusBadge } from './api-key-status';
-import { ActionsHeaderCell } from '../members/actions-header-cell';
 
 export function ApiKeysTable({ keys, canManage, onRevoke }: { keys: ApiKey[]; canManage: boolean; onRevoke: (key: ApiKey) => Promise<unknown> }) {
   return (
     <Table>
       <TableHead>
         <tr>
-          <TableHeaderCell>Name</TableHeaderCell>
-          <TableHeaderCell>Prefix</TableHeaderCell>
-          <TableHeaderCell>Role</TableHeaderCell>
-          <TableHeaderCell>Created</TableHeaderCell>
-          <TableHeaderCell>Last used</TableHeaderCell>
-          <TableHeaderCell>Expires</TableHeaderCell>
-          <TableHeaderCell>Status</TableHeaderCell>
-          {canManage && (
-              <ActionsHeaderCell />
-          )}
+          <TableHeaderCells names={['Name', 'Prefix', 'Role', 'Created', 'Last used', 'Expires', 'Status']} />
+          {canManage && <TableActionsHeaderCell />}
         </tr>
       </TableHead>
       <TableBody>

@@ -2,7 +2,8 @@ import { ApiError } from '@infrapilot/client';
 import type { ApiKeyCreated, Page, ApiKey } from '@infrapilot/protocol';
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { makeApiKey, renderWithProviders, testId } from '../members/test-providers';
+import { makeApiKey, testId } from '../../testing/api-records';
+import { renderWithProviders } from '../../testing/render-with-providers';
 import { type ApiKeysApi, ApiKeysPanel } from './api-keys-panel';
 import { CreateApiKeyDialog } from './create-api-key-dialog';
 

@@ -1,8 +1,9 @@
 import { type FormEvent, useState } from 'react';
 import { Button } from '../../components/ui/button';
+import { FormAlert } from '../../components/ui/form-alert';
 import { Field, Input } from '../../components/ui/input';
+import { isoToLocalInput, localInputToIso } from '../../lib/datetime-local';
 import { type AuditFilterName, type AuditFilters, hasFilters } from './audit-filters';
-import { isoToLocalInput, localInputToIso } from './datetime-local';
 
 export type FilterErrors = Partial<Record<AuditFilterName, string>>;
 
@@ -61,11 +62,7 @@ export function AuditFiltersForm({ filters, onApply, onClear, fieldErrors = {}, 
           {(props) => <Input {...props} type="datetime-local" value={to} onChange={(event) => setTo(event.target.value)} />}
         </Field>
       </div>
-      {error && (
-        <p role="alert" className="rounded-md bg-destructive/10 p-2 text-sm text-destructive">
-          {error}
-        </p>
-      )}
+      <FormAlert message={error} />
       <div className="flex flex-wrap gap-2">
         <Button type="submit">Apply filters</Button>
         <Button

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { filterOfErrorPath, filtersFromSearchParams, filtersToSearchParams } from './audit-filters';
-import { isoToLocalInput, localInputToIso } from './datetime-local';
 
 describe('audit filters in the URL', () => {
   it('reads only the known, non-empty filters', () => {
@@ -18,19 +17,5 @@ describe('audit filters in the URL', () => {
   it('names the filter a server error path is about', () => {
     expect(filterOfErrorPath('querystring.action')).toBe('action');
     expect(filterOfErrorPath('querystring.limit')).toBeUndefined();
-  });
-});
-
-describe('datetime-local conversion', () => {
-  it('round-trips a local wall-clock time through an ISO instant', () => {
-    const iso = localInputToIso('2025-03-01T14:30');
-    expect(iso).toBe(new Date(2025, 2, 1, 14, 30).toISOString());
-    expect(isoToLocalInput(iso)).toBe('2025-03-01T14:30');
-  });
-
-  it('treats empty and unreadable values as no time', () => {
-    expect(localInputToIso('')).toBeUndefined();
-    expect(localInputToIso('not a time')).toBeUndefined();
-    expect(isoToLocalInput('nonsense')).toBe('');
   });
 });

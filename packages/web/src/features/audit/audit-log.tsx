@@ -1,9 +1,9 @@
 import { ApiError, type InfraPilotClient } from '@infrapilot/client';
 import { useSearchParams } from 'react-router';
 import { api } from '../../app/api';
-import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/ui/states';
-import { LoadMore } from '../members/load-more';
-import { usePagedList } from '../members/paged-list';
+import { PagedListView } from '../../components/ui/paged-list-view';
+import { EmptyState, PageHeader } from '../../components/ui/states';
+import { usePagedList } from '../../lib/paged-list';
 import { type AuditFilters, AUDIT_FILTER_NAMES, filterOfErrorPath, filtersFromSearchParams, filtersToSearchParams, hasFilters } from './audit-filters';
 import { AuditFiltersForm, type FilterErrors } from './audit-filters-form';
 import { AuditTable } from './audit-table';
@@ -48,23 +48,23 @@ export function AuditLog({ audit = api.audit }: { audit?: AuditApi }) {
         fieldErrors={invalid?.fieldErrors}
         error={invalid?.message}
       />
-      {query.isPending ? (
-        <Loading label="Loading the audit log…" />
-      ) : invalid ? (
+      {invalid ? (
         <p className="text-sm text-muted-foreground">No entries shown until the filters are corrected.</p>
-      ) : query.isError && items.length === 0 ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-      ) : items.length === 0 ? (
-        <EmptyState title={filtered ? 'No entries match these filters' : 'Nothing recorded yet'}>
-          {filtered
-            ? 'Widen the time range, use a prefix such as "user.*", or clear the filters.'
-            : 'Every change made through the dashboard, the CLI or the API appears here as it happens.'}
-        </EmptyState>
       ) : (
-        <>
+        <PagedListView
+          query={query}
+          items={items}
+          loadingLabel="Loading the audit log…"
+          empty={
+            <EmptyState title={filtered ? 'No entries match these filters' : 'Nothing recorded yet'}>
+              {filtered
+                ? 'Widen the time range, use a prefix such as "user.*", or clear the filters.'
+                : 'Every change made through the dashboard, the CLI or the API appears here as it happens.'}
+            </EmptyState>
+          }
+        >
           <AuditTable entries={items} />
-          <LoadMore query={query} />
-        </>
+        </PagedListView>
       )}
     </>
   );

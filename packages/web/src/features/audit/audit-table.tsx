@@ -3,12 +3,11 @@ import { ChevronRight } from 'lucide-react';
 import { Fragment, useState } from 'react';
 import { Badge } from '../../components/ui/badge';
 import { Button } from '../../components/ui/button';
-import { Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from '../../components/ui/table';
+import { Table, TableActionsHeaderCell, TableBody, TableCell, TableHead, TableHeaderCells, TableRow } from '../../components/ui/table';
 import { cn } from '../../lib/class-names';
 import { formatDateTime } from '../../lib/format';
 import { AuditEntryDetails } from './audit-entry-details';
 import { statusTone } from './audit-status';
-import { ActionsHeaderCell } from '../members/actions-header-cell';
 
 const COLUMNS = 7;
 
@@ -39,13 +38,8 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
     <Table>
       <TableHead>
         <tr>
-          <ActionsHeaderCell label="Details" className="w-10" />
-          <TableHeaderCell>Time</TableHeaderCell>
-          <TableHeaderCell>Actor</TableHeaderCell>
-          <TableHeaderCell>Action</TableHeaderCell>
-          <TableHeaderCell>Resource</TableHeaderCell>
-          <TableHeaderCell>Status</TableHeaderCell>
-          <TableHeaderCell>IP</TableHeaderCell>
+          <TableActionsHeaderCell label="Details" className="w-10" />
+          <TableHeaderCells names={['Time', 'Actor', 'Action', 'Resource', 'Status', 'IP']} />
         </tr>
       </TableHead>
       <TableBody>

@@ -3,7 +3,8 @@ import type { AuditEntry, Page } from '@infrapilot/protocol';
 import { screen, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { formatDateTime } from '../../lib/format';
-import { makeAuditEntry, renderWithProviders, testId } from '../members/test-providers';
+import { makeAuditEntry, testId } from '../../testing/api-records';
+import { renderWithProviders } from '../../testing/render-with-providers';
 import { AuditLog } from './audit-log';
 import { AuditTable } from './audit-table';
 

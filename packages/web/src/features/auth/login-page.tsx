@@ -1,10 +1,11 @@
-import { ApiError } from '@infrapilot/client';
 import { type FormEvent, useState } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import { useSession } from '../../app/session';
 import { Button } from '../../components/ui/button';
+import { FormAlert } from '../../components/ui/form-alert';
 import { Field, Input } from '../../components/ui/input';
-import { describeError } from '../../components/ui/states';
+import { signInErrorMessage } from '../../lib/error-text';
+import { useFormSubmission } from '../../lib/use-form-submission';
 
 /** Sign-in: e-mail and password, then the TOTP (or recovery code) step when MFA is on. */
 export function LoginPage() {
@@ -12,25 +13,15 @@ export function LoginPage() {
   const navigate = useNavigate();
   const location = useLocation();
   const [mfaToken, setMfaToken] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, failure, submit } = useFormSubmission(signInErrorMessage);
   const from = (location.state as { from?: string } | null)?.from ?? '/';
 
   if (session.state === 'signed-in') return <Navigate to={from} replace />;
 
-  const run = async (event: FormEvent<HTMLFormElement>, step: (form: FormData) => Promise<void>) => {
+  const run = (event: FormEvent<HTMLFormElement>, step: (form: FormData) => Promise<void>) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await step(new FormData(event.currentTarget));
-    } catch (failure) {
-      // Here a 401 means a wrong password or code, not an ended session: say what the server said.
-      const fromServer = failure instanceof ApiError && failure.status >= 400 && failure.status < 500;
-      setError(fromServer ? failure.message : describeError(failure).title);
-    } finally {
-      setBusy(false);
-    }
+    const form = new FormData(event.currentTarget);
+    return submit(() => step(form));
   };
 
   return (
@@ -40,11 +31,7 @@ export function LoginPage() {
           <img src="/favicon.svg" alt="" className="h-8 w-8" />
           <h1 className="text-xl font-semibold">Sign in to InfraPilot</h1>
         </div>
-        {error && (
-          <p role="alert" className="mb-4 rounded-md bg-destructive/10 p-2 text-sm text-destructive">
-            {error}
-          </p>
-        )}
+        <FormAlert message={failure} className="mb-4" />
         {mfaToken === null ? (
           <form
             className="grid gap-4"
@@ -74,7 +61,7 @@ export function LoginPage() {
           >
             <p className="text-sm text-muted-foreground">Enter the 6-digit code from your authenticator app, or one of your recovery codes.</p>
             <Field label="Authentication code">
-              {(props) => <Input {...props} name="code" inputMode="numeric" autoComplete="one-time-code" required autoFocus maxLength={32} />}
+              {(props) => <Input {...props} name="code" autoComplete="one-time-code" autoCapitalize="characters" spellCheck={false} required autoFocus maxLength={32} />}
             </Field>
             <div className="flex gap-2">
               <Button type="button" variant="secondary" onClick={() => setMfaToken(null)}>

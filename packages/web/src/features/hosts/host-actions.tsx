@@ -3,8 +3,8 @@ import { Activity, Trash2 } from 'lucide-react';
 import { api } from '../../app/api';
 import { Button } from '../../components/ui/button';
 import { ConfirmDialog } from '../../components/ui/confirm-dialog';
-import { describeError } from '../../components/ui/states';
 import { useToast } from '../../components/ui/toast';
+import { describeError } from '../../lib/error-text';
 import { markHostRevoked } from './hosts-live-cache';
 import { type Host, hostKeys } from './hosts-queries';
 

@@ -1,18 +1,19 @@
 import { ApiError } from '@infrapilot/client';
 import { ArrowLeft, ShieldOff } from 'lucide-react';
-import type { ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { useCan } from '../../app/session';
 import { Card, CardHeader } from '../../components/ui/card';
+import { DescriptionItem } from '../../components/ui/description-list';
+import { RelativeTime } from '../../components/ui/relative-time';
 import { ErrorState, Loading, PageHeader } from '../../components/ui/states';
-import { formatDateTime, formatRelative } from '../../lib/format';
+import { formatRelative } from '../../lib/format';
+import { useNow } from '../../lib/use-now';
 import { PingButton, RevokeHostButton } from './host-actions';
 import { HostCharts } from './host-charts';
 import { HostStatusBadge } from './host-status-badge';
 import { type Host, useHost } from './hosts-queries';
 import { LiveFiguresCard } from './live-figures-card';
 import { SystemInfoCard } from './system-info-card';
-import { useNow } from './use-now';
 
 /** /hosts/:id: one host's status, live figures, what it reports about itself, and its history. */
 export function HostDetailPage() {
@@ -92,38 +93,24 @@ function HostFactsCard({ host, now }: { host: Host; now: number }) {
     <Card>
       <CardHeader title="Agent" />
       <dl className="grid grid-cols-[8rem_1fr] gap-2 text-sm">
-        <Fact term="Connected">{host.connected ? 'Yes, its command stream is open' : 'No'}</Fact>
-        <Fact term="Version">{host.version ?? '—'}</Fact>
-        <Fact term="Operating system">{os ?? '—'}</Fact>
-        <Fact term="Last seen">
+        <DescriptionItem term="Connected">{host.connected ? 'Yes, its command stream is open' : 'No'}</DescriptionItem>
+        <DescriptionItem term="Version">{host.version ?? '—'}</DescriptionItem>
+        <DescriptionItem term="Operating system">{os ?? '—'}</DescriptionItem>
+        <DescriptionItem term="Last seen">
           <When iso={host.lastSeenAt} now={now} />
-        </Fact>
-        <Fact term="Certificate expires">
+        </DescriptionItem>
+        <DescriptionItem term="Certificate expires">
           <When iso={host.certificateExpiresAt} now={now} />
-        </Fact>
-        <Fact term="Enrolled">
+        </DescriptionItem>
+        <DescriptionItem term="Enrolled">
           <When iso={host.createdAt} now={now} />
-        </Fact>
+        </DescriptionItem>
       </dl>
     </Card>
   );
 }
 
-function Fact({ term, children }: { term: string; children: ReactNode }) {
-  return (
-    <>
-      <dt className="text-muted-foreground">{term}</dt>
-      <dd className="min-w-0 break-words">{children}</dd>
-    </>
-  );
-}
-
-/** "in 29 days", with the full date on hover; a dash when unknown. */
+/** "in 29 days", with the full date on hover; a dash, like the other facts, when unknown. */
 function When({ iso, now }: { iso: string | null; now: number }) {
-  if (!iso) return <>—</>;
-  return (
-    <time dateTime={iso} title={formatDateTime(iso)}>
-      {formatRelative(iso, now)}
-    </time>
-  );
+  return iso ? <RelativeTime iso={iso} now={now} /> : <>—</>;
 }

@@ -3,10 +3,10 @@ import { useState } from 'react';
 import { useCan } from '../../app/session';
 import { Button } from '../../components/ui/button';
 import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/ui/states';
+import { useNow } from '../../lib/use-now';
 import { AddHostDialog } from './add-host-dialog';
 import { useHosts } from './hosts-queries';
 import { HostsTable } from './hosts-table';
-import { useNow } from './use-now';
 
 /** /hosts: every host of the org, kept current by the live socket (no polling). */
 export function HostsPage() {

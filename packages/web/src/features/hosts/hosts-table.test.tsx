@@ -1,9 +1,9 @@
 import type { Page } from '@infrapilot/protocol';
-import { type QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { render, screen, waitFor, within } from '@testing-library/react';
+import type { QueryClient } from '@tanstack/react-query';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { MemoryRouter } from 'react-router';
 import { describe, expect, it } from 'vitest';
+import { renderWithProviders } from '../../testing/render-with-providers';
 import { applyLiveEvent } from './hosts-live-cache';
 import { type Host, hostKeys, useHosts } from './hosts-queries';
 import { HostsTable } from './hosts-table';
@@ -23,13 +23,7 @@ function HostsFromCache() {
 
 function renderTable(queryClient: QueryClient, hosts: Host[]) {
   queryClient.setQueryData<Page<Host>>(hostKeys.list(), { items: hosts, nextCursor: null });
-  return render(
-    <QueryClientProvider client={queryClient}>
-      <MemoryRouter>
-        <HostsFromCache />
-      </MemoryRouter>
-    </QueryClientProvider>,
-  );
+  return renderWithProviders(<HostsFromCache />, { queryClient });
 }
 
 function shownNames(): string[] {

@@ -1,11 +1,12 @@
 import { ArrowDown, ArrowUp, ArrowUpDown, Search } from 'lucide-react';
-import { type ReactNode, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { Button } from '../../components/ui/button';
 import { Input, Select } from '../../components/ui/input';
+import { RelativeTime } from '../../components/ui/relative-time';
 import { Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from '../../components/ui/table';
 import { cn } from '../../lib/class-names';
-import { formatBytes, formatDateTime, formatRelative } from '../../lib/format';
+import { formatBytes } from '../../lib/format';
 import { type HostDisplayStatus, cpuPercentOf, diskPercentOf, diskTotalsOf, memoryPercentOf } from './host-figures';
 import { HostStatusBadge } from './host-status-badge';
 import type { Host } from './hosts-queries';
@@ -155,13 +156,7 @@ function HostRow({ host, now }: { host: Host; now: number }) {
       </TableCell>
       <TableCell className="whitespace-nowrap">{host.version ?? <Unknown />}</TableCell>
       <TableCell className="whitespace-nowrap">
-        {host.lastSeenAt ? (
-          <time dateTime={host.lastSeenAt} title={formatDateTime(host.lastSeenAt)}>
-            {formatRelative(host.lastSeenAt, now)}
-          </time>
-        ) : (
-          <Unknown>never</Unknown>
-        )}
+        <RelativeTime iso={host.lastSeenAt} now={now} />
       </TableCell>
     </TableRow>
   );
@@ -171,6 +166,6 @@ function usedOf(usedBytes: number, totalBytes: number): string {
   return `${formatBytes(usedBytes)} of ${formatBytes(totalBytes)}`;
 }
 
-function Unknown({ children = '—' }: { children?: ReactNode }) {
-  return <span className="text-muted-foreground">{children}</span>;
+function Unknown() {
+  return <span className="text-muted-foreground">—</span>;
 }

@@ -1,7 +1,8 @@
 import type { AgentLiveFigures } from '@infrapilot/protocol';
 import type { ReactNode } from 'react';
 import { Card, CardHeader } from '../../components/ui/card';
-import { formatBytes, formatDateTime, formatDuration, formatRate, formatRelative, percentOf } from '../../lib/format';
+import { RelativeTime } from '../../components/ui/relative-time';
+import { formatBytes, formatDuration, formatRate, percentOf } from '../../lib/format';
 import { UsageBar } from './usage-bar';
 
 /** The host's figures from its latest heartbeat; the live socket replaces them as heartbeats arrive. */
@@ -21,10 +22,7 @@ export function LiveFiguresCard({ live, now }: { live: AgentLiveFigures | null; 
         title="Right now"
         description={
           <>
-            From the heartbeat{' '}
-            <time dateTime={live.collectedAt} title={formatDateTime(live.collectedAt)}>
-              {formatRelative(live.collectedAt, now)}
-            </time>
+            From the heartbeat <RelativeTime iso={live.collectedAt} now={now} />
           </>
         }
       />

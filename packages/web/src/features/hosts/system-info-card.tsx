@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import { Badge } from '../../components/ui/badge';
 import { Button } from '../../components/ui/button';
 import { Card, CardHeader } from '../../components/ui/card';
+import { DescriptionItem } from '../../components/ui/description-list';
 import { ErrorState, Loading } from '../../components/ui/states';
 import { formatBytes, formatDuration } from '../../lib/format';
 import { displayStatusOf } from './host-figures';
@@ -37,23 +38,23 @@ export function SystemInfoCard({ host }: { host: Host }) {
     const system = info.data;
     body = (
       <dl className="grid gap-2 text-sm sm:grid-cols-[9rem_1fr]">
-        <Fact term="Hostname">{system.hostname}</Fact>
-        <Fact term="Operating system">
+        <DescriptionItem term="Hostname">{system.hostname}</DescriptionItem>
+        <DescriptionItem term="Operating system">
           {system.os.name} ({system.os.platform}, {system.os.architecture})
-        </Fact>
-        <Fact term="Kernel">{system.os.kernel}</Fact>
-        <Fact term="CPU">
+        </DescriptionItem>
+        <DescriptionItem term="Kernel">{system.os.kernel}</DescriptionItem>
+        <DescriptionItem term="CPU">
           {system.cpuCount} × {system.cpuModel}
-        </Fact>
-        <Fact term="Memory">{formatBytes(system.memoryTotalBytes)}</Fact>
-        <Fact term="Uptime">{formatDuration(system.uptimeSeconds)}</Fact>
-        <Fact term="Agent">{system.agentVersion}</Fact>
-        <Fact term="Runtime">{system.runtimeVersion}</Fact>
-        <Fact term="Capabilities">
+        </DescriptionItem>
+        <DescriptionItem term="Memory">{formatBytes(system.memoryTotalBytes)}</DescriptionItem>
+        <DescriptionItem term="Uptime">{formatDuration(system.uptimeSeconds)}</DescriptionItem>
+        <DescriptionItem term="Agent">{system.agentVersion}</DescriptionItem>
+        <DescriptionItem term="Runtime">{system.runtimeVersion}</DescriptionItem>
+        <DescriptionItem term="Capabilities">
           <span className="flex flex-wrap gap-1">
             {system.capabilities.length === 0 ? '—' : system.capabilities.map((capability) => <Badge key={capability}>{capability}</Badge>)}
           </span>
-        </Fact>
+        </DescriptionItem>
       </dl>
     );
   }
@@ -71,12 +72,3 @@ const WHY_NOT_ASKED = {
   pending: 'The host has not sent its first heartbeat yet. These details appear once its agent is connected.',
   revoked: 'The host was revoked; its agent can no longer answer.',
 } as const;
-
-function Fact({ term, children }: { term: string; children: ReactNode }) {
-  return (
-    <>
-      <dt className="text-muted-foreground">{term}</dt>
-      <dd className="min-w-0 break-words">{children}</dd>
-    </>
-  );
-}

@@ -2,13 +2,13 @@ import type { InfraPilotClient } from '@infrapilot/client';
 import type { MemberAdd, Role, User } from '@infrapilot/protocol';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../app/api';
-import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/ui/states';
+import { PagedListView } from '../../components/ui/paged-list-view';
+import { EmptyState, PageHeader } from '../../components/ui/states';
 import { useToast } from '../../components/ui/toast';
+import { formErrorMessage } from '../../lib/error-text';
+import { usePagedList, replaceInPages } from '../../lib/paged-list';
 import { AddMemberDialog } from './add-member-dialog';
-import { errorMessage } from './error-message';
-import { LoadMore } from './load-more';
 import { MembersTable } from './members-table';
-import { usePagedList, replaceInPages } from './paged-list';
 import { invalidatePeople, peopleKeys } from './people-keys';
 import { ROLE_LABELS } from './roles';
 
@@ -44,7 +44,7 @@ export function MembersPanel({ canManage, currentUserId, members = api.members }
       notify({ title: `${member.email} is now ${ROLE_LABELS[member.role]}` });
       void invalidatePeople(queryClient);
     },
-    onError: (error, { member }) => notify({ title: `Could not change the role of ${member.email}`, description: errorMessage(error), tone: 'error' }),
+    onError: (error, { member }) => notify({ title: `Could not change the role of ${member.email}`, description: formErrorMessage(error), tone: 'error' }),
   });
 
   const remove = useMutation({
@@ -62,27 +62,25 @@ export function MembersPanel({ canManage, currentUserId, members = api.members }
         description="Everyone who can sign in to this organization, with their role."
         actions={canManage && <AddMemberDialog onAdd={add.mutateAsync} />}
       />
-      {query.isPending ? (
-        <Loading label="Loading members…" />
-      ) : query.isError && items.length === 0 ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-      ) : items.length === 0 ? (
-        <EmptyState title="No members yet">
-          {canManage ? 'Add someone with an existing account with "Add member", or create a new person on the Users page.' : 'Ask a super admin to add people.'}
-        </EmptyState>
-      ) : (
-        <>
-          <MembersTable
-            members={items}
-            currentUserId={currentUserId}
-            canManage={canManage}
-            pendingUserId={changeRole.isPending ? changeRole.variables.member.id : undefined}
-            onChangeRole={(member, role) => changeRole.mutate({ member, role })}
-            onRemove={remove.mutateAsync}
-          />
-          <LoadMore query={query} />
-        </>
-      )}
+      <PagedListView
+        query={query}
+        items={items}
+        loadingLabel="Loading members…"
+        empty={
+          <EmptyState title="No members yet">
+            {canManage ? 'Add someone with an existing account with "Add member", or create a new person on the Users page.' : 'Ask a super admin to add people.'}
+          </EmptyState>
+        }
+      >
+        <MembersTable
+          members={items}
+          currentUserId={currentUserId}
+          canManage={canManage}
+          pendingUserId={changeRole.isPending ? changeRole.variables.member.id : undefined}
+          onChangeRole={(member, role) => changeRole.mutate({ member, role })}
+          onRemove={remove.mutateAsync}
+        />
+      </PagedListView>
     </>
   );
 }

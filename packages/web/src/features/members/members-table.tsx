@@ -1,14 +1,13 @@
 import { ROLES, type Role, type User } from '@infrapilot/protocol';
-import { Badge } from '../../components/ui/badge';
 import { Button } from '../../components/ui/button';
 import { ConfirmDialog } from '../../components/ui/confirm-dialog';
 import { Select } from '../../components/ui/input';
-import { Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from '../../components/ui/table';
+import { RelativeTime } from '../../components/ui/relative-time';
+import { Table, TableActionsHeaderCell, TableBody, TableCell, TableHead, TableHeaderCells, TableRow } from '../../components/ui/table';
 import { AccountStatusBadge, MfaBadge } from './person-badges';
-import { RelativeTime } from './relative-time';
+import { PersonNameCell } from './person-name-cell';
 import { RoleOptions } from './role-options';
 import { ROLE_LABELS } from './roles';
-import { ActionsHeaderCell } from './actions-header-cell';
 
 export interface MembersTableProps {
   members: User[];
@@ -27,15 +26,8 @@ export function MembersTable({ members, currentUserId, canManage, pendingUserId,
     <Table>
       <TableHead>
         <tr>
-          <TableHeaderCell>Name</TableHeaderCell>
-          <TableHeaderCell>Email</TableHeaderCell>
-          <TableHeaderCell>Role</TableHeaderCell>
-          <TableHeaderCell>MFA</TableHeaderCell>
-          <TableHeaderCell>Status</TableHeaderCell>
-          <TableHeaderCell>Last sign-in</TableHeaderCell>
-          {canManage && (
-              <ActionsHeaderCell />
-          )}
+          <TableHeaderCells names={['Name', 'Email', 'Role', 'MFA', 'Status', 'Last sign-in']} />
+          {canManage && <TableActionsHeaderCell />}
         </tr>
       </TableHead>
       <TableBody>
@@ -43,14 +35,7 @@ export function MembersTable({ members, currentUserId, canManage, pendingUserId,
           const isMe = member.id === currentUserId;
           return (
             <TableRow key={member.id} data-member-id={member.id}>
-              <TableCell className="whitespace-nowrap font-medium">
-                {member.name}
-                {isMe && (
-                  <Badge tone="info" className="ml-2">
-                    you
-                  </Badge>
-                )}
-              </TableCell>
+              <PersonNameCell name={member.name} isMe={isMe} />
               <TableCell>{member.email}</TableCell>
               <TableCell>
                 {canManage ? (

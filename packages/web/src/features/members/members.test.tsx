@@ -2,8 +2,9 @@ import { ApiError } from '@infrapilot/client';
 import type { Page, Role, User } from '@infrapilot/protocol';
 import { screen, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
+import { makeUser, testId } from '../../testing/api-records';
+import { renderWithProviders } from '../../testing/render-with-providers';
 import { MembersPanel } from './members-panel';
-import { makeUser, renderWithProviders, testId } from './test-providers';
 
 const ME = makeUser({ id: testId(1), email: 'me@example.com', name: 'Me', role: 'super_admin', mfaEnabled: true });
 const BOB = makeUser({ id: testId(2), email: 'bob@example.com', name: 'Bob', role: 'viewer', disabled: true });

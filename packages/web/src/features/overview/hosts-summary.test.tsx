@@ -1,9 +1,9 @@
 import type { AgentLiveFigures, Page } from '@infrapilot/protocol';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { render, screen, within } from '@testing-library/react';
-import { MemoryRouter } from 'react-router';
+import { screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
+import { renderWithProviders } from '../../testing/render-with-providers';
 import { type Host, hostKeys } from '../hosts/hosts-queries';
+import { seededQueryClient } from '../hosts/hosts-test-fixtures';
 import { HostsSummary } from './hosts-summary';
 
 const GIB = 1024 ** 3;
@@ -47,15 +47,9 @@ function host(id: string, overrides: Partial<Host> = {}): Host {
 
 /** The hosts list as the live cache keeps it; nothing is fetched. */
 function renderWithHosts(hosts: Host[], canAddHosts = true) {
-  const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: Infinity, retry: false } } });
+  const queryClient = seededQueryClient();
   queryClient.setQueryData<Page<Host>>(hostKeys.list(), { items: hosts, nextCursor: null });
-  return render(
-    <QueryClientProvider client={queryClient}>
-      <MemoryRouter>
-        <HostsSummary canAddHosts={canAddHosts} />
-      </MemoryRouter>
-    </QueryClientProvider>,
-  );
+  return renderWithProviders(<HostsSummary canAddHosts={canAddHosts} />, { queryClient });
 }
 
 function statusLink(status: string): HTMLElement {

@@ -1,8 +1,8 @@
 import { Link } from 'react-router';
 import { Button } from '../../components/ui/button';
 import { EmptyState, ErrorState, Loading } from '../../components/ui/states';
+import { useNow } from '../../lib/use-now';
 import { useHosts } from '../hosts/hosts-queries';
-import { useNow } from '../hosts/use-now';
 import { countHostsByStatus, hostsNeedingAttention } from './host-health';
 import { HostStatusCard } from './host-status-card';
 import { NeedsAttentionCard } from './needs-attention-card';

@@ -1,8 +1,8 @@
 import type { AuditEntry, Page } from '@infrapilot/protocol';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { render, screen, within } from '@testing-library/react';
-import { MemoryRouter } from 'react-router';
+import { screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
+import { renderWithProviders } from '../../testing/render-with-providers';
+import { seededQueryClient } from '../hosts/hosts-test-fixtures';
 import { RecentActivityCard, recentActivityKey } from './recent-activity-card';
 
 function entry(id: string, overrides: Partial<AuditEntry> = {}): AuditEntry {
@@ -25,15 +25,9 @@ function entry(id: string, overrides: Partial<AuditEntry> = {}): AuditEntry {
 }
 
 function renderWithEntries(entries: AuditEntry[]) {
-  const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: Infinity, retry: false } } });
+  const queryClient = seededQueryClient();
   queryClient.setQueryData<Page<AuditEntry>>(recentActivityKey, { items: entries, nextCursor: null });
-  return render(
-    <QueryClientProvider client={queryClient}>
-      <MemoryRouter>
-        <RecentActivityCard />
-      </MemoryRouter>
-    </QueryClientProvider>,
-  );
+  return renderWithProviders(<RecentActivityCard />, { queryClient });
 }
 
 describe('RecentActivityCard', () => {
@@ -42,7 +36,7 @@ describe('RecentActivityCard', () => {
     const rows = within(screen.getByRole('table', { name: 'Recent activity' })).getAllByRole('row').slice(1);
     expect(rows.map((row) => within(row).getAllByRole('cell').map((cell) => cell.textContent))).toEqual([
       ['5 minutes ago', 'ada@example.com', 'agent.create', '201'],
-      ['5 minutes ago', 'an API key', 'member.remove', '403'],
+      ['5 minutes ago', 'API key …key-1', 'member.remove', '403'],
     ]);
     expect(screen.getByRole('link', { name: 'View audit log' }).getAttribute('href')).toBe('/audit');
   });

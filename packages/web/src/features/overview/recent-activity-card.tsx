@@ -1,12 +1,13 @@
+import { actorOf } from '../audit/audit-table';
 import type { AuditEntry } from '@infrapilot/protocol';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api } from '../../app/api';
 import { Badge } from '../../components/ui/badge';
 import { Card, CardHeader } from '../../components/ui/card';
+import { RelativeTime } from '../../components/ui/relative-time';
 import { EmptyState, ErrorState, Loading } from '../../components/ui/states';
-import { Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from '../../components/ui/table';
-import { formatDateTime, formatRelative } from '../../lib/format';
+import { Table, TableBody, TableCell, TableHead, TableHeaderCells, TableRow } from '../../components/ui/table';
 import { statusTone } from '../audit/audit-status';
 
 const RECENT_LIMIT = 10;
@@ -38,19 +39,14 @@ export function RecentActivityTable({ entries }: { entries: AuditEntry[] }) {
     <Table aria-label="Recent activity">
       <TableHead>
         <TableRow>
-          <TableHeaderCell>Time</TableHeaderCell>
-          <TableHeaderCell>Actor</TableHeaderCell>
-          <TableHeaderCell>Action</TableHeaderCell>
-          <TableHeaderCell>Status</TableHeaderCell>
+          <TableHeaderCells names={['Time', 'Actor', 'Action', 'Status']} />
         </TableRow>
       </TableHead>
       <TableBody>
         {entries.map((entry) => (
           <TableRow key={entry.id}>
             <TableCell className="whitespace-nowrap">
-              <time dateTime={entry.createdAt} title={formatDateTime(entry.createdAt)}>
-                {formatRelative(entry.createdAt)}
-              </time>
+              <RelativeTime iso={entry.createdAt} />
             </TableCell>
             <TableCell className="max-w-56 truncate">{actorOf(entry)}</TableCell>
             <TableCell>
@@ -64,12 +60,4 @@ export function RecentActivityTable({ entries }: { entries: AuditEntry[] }) {
       </TableBody>
     </Table>
   );
-}
-
-/** The e-mail or key name recorded at the time; entries without one came from the server itself. */
-function actorOf(entry: AuditEntry): string {
-  if (entry.actorLabel) return entry.actorLabel;
-  if (entry.apiKeyId) return 'an API key';
-  if (entry.userId) return 'a person';
-  return 'system';
 }

@@ -1,8 +1,6 @@
 import type { ReactNode } from 'react';
-import { useState } from 'react';
-import { Button } from '../../components/ui/button';
-import { Dialog, DialogClose, DialogContent, DialogFooter } from '../../components/ui/dialog';
-import { errorMessage } from '../members/error-message';
+import { ConfirmDialogActions } from '../../components/ui/confirm-dialog';
+import { Dialog, DialogContent, DialogDoneFooter } from '../../components/ui/dialog';
 
 /**
  * A confirmation opened from a menu item. Unlike ConfirmDialog it is controlled, because
@@ -28,52 +26,17 @@ export function ActionDialog({
   /** What the action returned that the person must see before closing. */
   result?: ReactNode;
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  function close() {
-    setError(null);
-    onClose();
-  }
-
-  async function confirm() {
-    setBusy(true);
-    setError(null);
-    try {
-      await onConfirm();
-    } catch (failure) {
-      setError(errorMessage(failure));
-    } finally {
-      setBusy(false);
-    }
-  }
-
   return (
-    <Dialog open={open} onOpenChange={(next) => !next && close()}>
+    <Dialog open={open} onOpenChange={(next) => !next && onClose()}>
       <DialogContent title={title} description={result ? undefined : description}>
-        {result ?? (
-          error && (
-            <p role="alert" className="rounded-md bg-destructive/10 p-2 text-sm text-destructive">
-              {error}
-            </p>
-          )
+        {result ? (
+          <>
+            {result}
+            <DialogDoneFooter />
+          </>
+        ) : (
+          <ConfirmDialogActions confirmLabel={confirmLabel} onConfirm={onConfirm} />
         )}
-        <DialogFooter>
-          {result ? (
-            <DialogClose asChild>
-              <Button>Done</Button>
-            </DialogClose>
-          ) : (
-            <>
-              <DialogClose asChild>
-                <Button variant="secondary">Cancel</Button>
-              </DialogClose>
-              <Button variant="destructive" disabled={busy} onClick={() => void confirm()}>
-                {busy ? 'Working…' : confirmLabel}
-              </Button>
-            </>
-          )}
-        </DialogFooter>
       </DialogContent>
     </Dialog>
   );

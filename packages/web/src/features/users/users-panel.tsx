@@ -2,11 +2,11 @@ import type { InfraPilotClient } from '@infrapilot/client';
 import type { User, UserCreate } from '@infrapilot/protocol';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../app/api';
-import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/ui/states';
+import { PagedListView } from '../../components/ui/paged-list-view';
+import { EmptyState, PageHeader } from '../../components/ui/states';
 import { useToast } from '../../components/ui/toast';
-import { errorMessage } from '../members/error-message';
-import { LoadMore } from '../members/load-more';
-import { usePagedList } from '../members/paged-list';
+import { formErrorMessage } from '../../lib/error-text';
+import { usePagedList } from '../../lib/paged-list';
 import { invalidatePeople, peopleKeys } from '../members/people-keys';
 import { CreateUserDialog } from './create-user-dialog';
 import type { UserActions } from './user-actions-menu';
@@ -36,7 +36,7 @@ export function UsersPanel({ currentUserId, users = api.users }: { currentUserId
     mutationFn: (user: User) => users.enable(user.id),
     onSuccess: (user) => succeeded(`Enabled ${user.email}`, 'They can sign in again.'),
     // Enabling has no confirmation dialog to hold the error.
-    onError: (error, user) => notify({ title: `Could not enable ${user.email}`, description: errorMessage(error), tone: 'error' }),
+    onError: (error, user) => notify({ title: `Could not enable ${user.email}`, description: formErrorMessage(error), tone: 'error' }),
   });
   const resetPassword = useMutation({ mutationFn: (user: User) => users.resetPassword(user.id), onSuccess: (_reply, user) => succeeded(`Reset the password of ${user.email}`) });
   const resetMfa = useMutation({ mutationFn: (user: User) => users.resetMfa(user.id), onSuccess: (_reply, user) => succeeded(`Turned MFA off for ${user.email}`) });
@@ -55,18 +55,9 @@ export function UsersPanel({ currentUserId, users = api.users }: { currentUserId
         description="Accounts of the people in this organization: create them, disable them, reset a forgotten password or a lost second factor."
         actions={<CreateUserDialog onCreate={create.mutateAsync} />}
       />
-      {query.isPending ? (
-        <Loading label="Loading users…" />
-      ) : query.isError && items.length === 0 ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-      ) : items.length === 0 ? (
-        <EmptyState title="No users yet">Create the first one with "Create user" above.</EmptyState>
-      ) : (
-        <>
-          <UsersTable users={items} currentUserId={currentUserId} actions={actions} />
-          <LoadMore query={query} />
-        </>
-      )}
+      <PagedListView query={query} items={items} loadingLabel="Loading users…" empty={<EmptyState title="No users yet">Create the first one with "Create user" above.</EmptyState>}>
+        <UsersTable users={items} currentUserId={currentUserId} actions={actions} />
+      </PagedListView>
     </>
   );
 }

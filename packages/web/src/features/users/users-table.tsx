@@ -1,26 +1,19 @@
 import type { User } from '@infrapilot/protocol';
 import { Link } from 'react-router';
-import { Badge } from '../../components/ui/badge';
-import { Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from '../../components/ui/table';
+import { RelativeTime } from '../../components/ui/relative-time';
+import { Table, TableActionsHeaderCell, TableBody, TableCell, TableHead, TableHeaderCells, TableRow } from '../../components/ui/table';
 import { AccountStatusBadge, MfaBadge } from '../members/person-badges';
-import { RelativeTime } from '../members/relative-time';
+import { PersonNameCell } from '../members/person-name-cell';
 import { ROLE_LABELS } from '../members/roles';
 import { type UserActions, UserActionsMenu } from './user-actions-menu';
-import { ActionsHeaderCell } from '../members/actions-header-cell';
 
 export function UsersTable({ users, currentUserId, actions }: { users: User[]; currentUserId: string | null; actions: UserActions }) {
   return (
     <Table>
       <TableHead>
         <tr>
-          <TableHeaderCell>Name</TableHeaderCell>
-          <TableHeaderCell>Email</TableHeaderCell>
-          <TableHeaderCell>Role</TableHeaderCell>
-          <TableHeaderCell>MFA</TableHeaderCell>
-          <TableHeaderCell>Status</TableHeaderCell>
-          <TableHeaderCell>Created</TableHeaderCell>
-          <TableHeaderCell>Last sign-in</TableHeaderCell>
-            <ActionsHeaderCell />
+          <TableHeaderCells names={['Name', 'Email', 'Role', 'MFA', 'Status', 'Created', 'Last sign-in']} />
+          <TableActionsHeaderCell />
         </tr>
       </TableHead>
       <TableBody>
@@ -28,14 +21,7 @@ export function UsersTable({ users, currentUserId, actions }: { users: User[]; c
           const isMe = user.id === currentUserId;
           return (
             <TableRow key={user.id} data-user-id={user.id}>
-              <TableCell className="whitespace-nowrap font-medium">
-                {user.name}
-                {isMe && (
-                  <Badge tone="info" className="ml-2">
-                    you
-                  </Badge>
-                )}
-              </TableCell>
+              <PersonNameCell name={user.name} isMe={isMe} />
               <TableCell>{user.email}</TableCell>
               <TableCell className="whitespace-nowrap">{ROLE_LABELS[user.role]}</TableCell>
               <TableCell>

@@ -2,7 +2,8 @@ import { ApiError } from '@infrapilot/client';
 import type { Role, User } from '@infrapilot/protocol';
 import { screen, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { makeUser, renderWithProviders, testId } from '../members/test-providers';
+import { makeUser, testId } from '../../testing/api-records';
+import { renderWithProviders } from '../../testing/render-with-providers';
 import { UsersPanel } from './users-panel';
 
 const ME = makeUser({ id: testId(1), email: 'me@example.com', name: 'Me', role: 'super_admin' });

@@ -1,6 +1,6 @@
 import type { UseInfiniteQueryResult } from '@tanstack/react-query';
-import { Button } from '../../components/ui/button';
-import { describeError } from '../../components/ui/states';
+import { describeError } from '../../lib/error-text';
+import { Button } from './button';
 
 /** The button under a paged table; absent once the last page is loaded. A failed page keeps the rows already shown. */
 export function LoadMore({ query }: { query: Pick<UseInfiniteQueryResult, 'hasNextPage' | 'isFetchingNextPage' | 'isFetchNextPageError' | 'error' | 'fetchNextPage'> }) {
