@@ -21,9 +21,9 @@ function HostsFromCache() {
   return hosts.data ? <HostsTable hosts={hosts.data.items} now={NOW} /> : null;
 }
 
-function renderTable(queryClient: QueryClient, hosts: Host[]) {
+function renderTable(queryClient: QueryClient, hosts: Host[], route = '/hosts') {
   queryClient.setQueryData<Page<Host>>(hostKeys.list(), { items: hosts, nextCursor: null });
-  return renderWithProviders(<HostsFromCache />, { queryClient });
+  return renderWithProviders(<HostsFromCache />, { queryClient, route });
 }
 
 function shownNames(): string[] {
@@ -32,6 +32,16 @@ function shownNames(): string[] {
 }
 
 describe('hosts table', () => {
+  it('opens filtered from the URL (the overview links to /hosts?status=offline) and keeps the filter in it', async () => {
+    const user = userEvent.setup();
+    renderTable(seededQueryClient(), [WEB, DATABASE, CACHE], '/hosts?status=offline');
+    expect(shownNames()).toEqual(['cache-1']);
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Status' }), '');
+    await user.type(screen.getByRole('searchbox', { name: 'Filter hosts' }), 'db');
+    expect(shownNames()).toEqual(['db-1']);
+    expect(screen.getByTestId('location').textContent).toBe('/hosts?q=db');
+  });
+
   it('lists hosts by name with a link to each, and sorts by CPU busiest first, then least busy first', async () => {
     const user = userEvent.setup();
     renderTable(seededQueryClient(), [WEB, DATABASE, CACHE]);

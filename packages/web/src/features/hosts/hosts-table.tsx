@@ -1,6 +1,6 @@
 import { ArrowDown, ArrowUp, ArrowUpDown, Search } from 'lucide-react';
 import { useMemo, useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { Button } from '../../components/ui/button';
 import { Input, Select } from '../../components/ui/input';
 import { RelativeTime } from '../../components/ui/relative-time';
@@ -20,8 +20,21 @@ const STATUS_CHOICES: Array<HostDisplayStatus> = ['active', 'offline', 'pending'
  * the page's clock so "last seen" keeps counting without refetching.
  */
 export function HostsTable({ hosts, now }: { hosts: readonly Host[]; now: number }) {
-  const [filterText, setFilterText] = useState('');
-  const [status, setStatus] = useState<HostDisplayStatus | ''>('');
+  // The filters live in the URL, so the overview can link to "offline hosts" and a filtered view can be shared.
+  const [searchParams, setSearchParams] = useSearchParams();
+  const filterText = searchParams.get('q') ?? '';
+  const requestedStatus = searchParams.get('status') ?? '';
+  const status: HostDisplayStatus | '' = (STATUS_CHOICES as string[]).includes(requestedStatus) ? (requestedStatus as HostDisplayStatus) : '';
+  const setFilter = (name: 'q' | 'status', value: string) =>
+    setSearchParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        if (value) next.set(name, value);
+        else next.delete(name);
+        return next;
+      },
+      { replace: true },
+    );
   const [order, setOrder] = useState<SortOrder>({ column: 'name', direction: 'ascending' });
 
   const shown = useMemo(() => sortHosts(filterHosts(hosts, filterText, status), order), [hosts, filterText, status, order]);
@@ -47,10 +60,10 @@ export function HostsTable({ hosts, now }: { hosts: readonly Host[]; now: number
             placeholder="Filter by name, hostname, status or version"
             className="pl-8"
             value={filterText}
-            onChange={(event) => setFilterText(event.target.value)}
+            onChange={(event) => setFilter('q', event.target.value)}
           />
         </div>
-        <Select aria-label="Status" className="sm:w-44" value={status} onChange={(event) => setStatus(event.target.value as HostDisplayStatus | '')}>
+        <Select aria-label="Status" className="sm:w-44" value={status} onChange={(event) => setFilter('status', event.target.value)}>
           <option value="">All statuses</option>
           {STATUS_CHOICES.map((choice) => (
             <option key={choice} value={choice}>
@@ -82,10 +95,17 @@ export function HostsTable({ hosts, now }: { hosts: readonly Host[]; now: number
                 <Button
                   variant="ghost"
                   size="sm"
-                  onClick={() => {
-                    setFilterText('');
-                    setStatus('');
-                  }}
+                  onClick={() =>
+                    setSearchParams(
+                      (current) => {
+                        const next = new URLSearchParams(current);
+                        next.delete('q');
+                        next.delete('status');
+                        return next;
+                      },
+                      { replace: true },
+                    )
+                  }
                 >
                   Clear filter
                 </Button>
