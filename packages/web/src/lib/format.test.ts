@@ -12,6 +12,8 @@ describe('format', () => {
     const now = Date.parse('2026-01-01T12:00:00Z');
     expect(formatRelative('2026-01-01T11:57:00Z', now)).toBe('3 minutes ago');
     expect(formatRelative(null, now)).toBe('never');
+    expect(formatRelative('2026-01-01T12:00:03Z', now)).toBe('now');
+    expect(formatRelative('2026-01-01T13:00:00Z', now)).toBe('in 1 hour');
   });
 
   it('writes an uptime in days, hours and minutes', () => {

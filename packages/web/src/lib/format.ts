@@ -29,7 +29,9 @@ export function percentOf(part: number, whole: number): number {
 /** "3 min ago", "in 2 days"; an absent time is "never". */
 export function formatRelative(iso: string | null | undefined, now: number = Date.now()): string {
   if (!iso) return 'never';
-  const seconds = Math.round((Date.parse(iso) - now) / 1000);
+  const difference = Math.round((Date.parse(iso) - now) / 1000);
+  // A heartbeat newer than the page's ticking clock is "now", not "in 3 seconds".
+  const seconds = difference > 0 && difference < 60 ? 0 : difference;
   const units: Array<[Intl.RelativeTimeFormatUnit, number]> = [
     ['day', 86_400],
     ['hour', 3_600],

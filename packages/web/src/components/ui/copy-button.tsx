@@ -41,8 +41,9 @@ function legacyCopy(text: string): void {
 /** A command or secret shown in full, monospace, with its copy button. */
 export function CopyableText({ text, label }: { text: string; label: string }) {
   return (
-    <div className="flex items-start gap-2">
-      <code className="block min-w-0 flex-1 overflow-x-auto whitespace-pre rounded-md bg-muted p-2 font-mono text-xs" aria-label={label}>
+    <div className="flex min-w-0 items-start gap-2">
+      {/* Long commands wrap anywhere: the whole line stays visible in a narrow dialog or on a phone. */}
+      <code className="block min-w-0 flex-1 whitespace-pre-wrap break-all rounded-md bg-muted p-2 font-mono text-xs" aria-label={label}>
         {text}
       </code>
       <CopyButton text={text} label={`Copy ${label.toLowerCase()}`} />
