@@ -19,7 +19,7 @@ import { EventBus } from './platform/events/event-bus.js';
 import { loadMasterKey } from './platform/crypto/master-key.js';
 import { SecretBox } from './platform/crypto/secret-box.js';
 import { registerAuditHook } from './platform/http/audit-hook.js';
-import { registerAuthentication } from './platform/http/authentication.js';
+import { type AuthenticationDeps, authenticateRequest, registerAuthentication } from './platform/http/authentication.js';
 import { registerErrorHandling } from './platform/http/error-handler.js';
 import { createMetricsRegistry, registerMetrics } from './platform/http/metrics.js';
 import { registerOpenApi } from './platform/http/openapi.js';
@@ -179,11 +179,12 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
   });
   const pageFallback = await registerWebApp(http, config.webRoot);
   registerErrorHandling(http, { pageFallback });
-  registerAuthentication(http, {
+  const authentication: AuthenticationDeps = {
     authenticateAccessToken: (token) => auth.authenticateAccessToken(token),
     authenticateApiKey: (key) => apiKeys.authenticate(key),
     resolveOrg: (identity, requested) => orgs.resolveContext(identity, requested),
-  });
+  };
+  registerAuthentication(http, authentication);
   registerAuditHook(http, {
     record: (entry) => audit.record(entry),
     defaultOrgOf: (userId) => orgs.defaultOrgIdOf(userId),
@@ -204,7 +205,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
     },
     { prefix: '/api/v1' },
   );
-  await http.register(liveRoutes, { live, clock });
+  await http.register(liveRoutes, { live, clock, reauthenticate: (request, access) => authenticateRequest(authentication, request, access) });
   await http.register(downloadsRoutes, { agentBundlePath: config.agentBundlePath, publicUrl: config.publicUrl, agentServerUrl: () => agentSettings.agentServerUrl });
 
   // Status follows heartbeats: a sweep marks silent agents offline; old samples are pruned hourly.

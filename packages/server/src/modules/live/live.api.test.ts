@@ -191,4 +191,30 @@ describeOnBothDialects('live socket', (dialect) => {
     cleanups.push(() => late.close());
     expect(await late.outcome).toBe('refused');
   });
+
+  it('closes the sockets of a signed-out session, a revoked key and a removed member at the next re-check, and keeps the rest', async () => {
+    const email = `recheck-${sequence++}@example.com`;
+    const created = await server.admin.users.create({ email, password: PASSWORD, role: 'viewer' });
+    const signedOut = await server.signIn(email, PASSWORD);
+    const removed = await server.signIn(email, PASSWORD);
+    const { secret, apiKey } = await server.admin.apiKeys.create({ name: `recheck-${sequence++}`, role: 'viewer' });
+    const sessionSocket = await opened({ credential: await accessTokenOf(signedOut), org: orgId });
+    const keySocket = await opened({ credential: secret });
+    const memberSocket = await opened({ credential: await accessTokenOf(removed), org: orgId });
+    const adminSocket = await opened({ credential: await accessTokenOf(server.admin), org: orgId });
+
+    await server.app.live.recheckAll();
+    expect(server.app.live.connectedCount).toBe(4);
+
+    await signedOut.auth.logout();
+    await server.admin.apiKeys.revoke(apiKey.id);
+    await server.app.live.recheckAll();
+    expect((await sessionSocket.closed).code).toBe(LIVE_CLOSE_TOKEN_EXPIRED);
+    expect((await keySocket.closed).code).toBe(LIVE_CLOSE_TOKEN_EXPIRED);
+
+    await server.admin.members.remove(created.user.id);
+    await server.app.live.recheckAll();
+    expect((await memberSocket.closed).code).toBe(LIVE_CLOSE_TOKEN_EXPIRED);
+    expect(adminSocket.socket.readyState).toBe(WebSocket.OPEN);
+  });
 });

@@ -1,12 +1,16 @@
 import type {} from '@fastify/websocket';
-import { LIVE_CLOSE_TOKEN_EXPIRED, LIVE_PATH, type LiveEvent } from '@infrapilot/protocol';
-import type { FastifyPluginAsync } from 'fastify';
+import { LIVE_CLOSE_TOKEN_EXPIRED, LIVE_PATH, type LiveEvent, type Permission } from '@infrapilot/protocol';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { AppError } from '../../errors.js';
 import type { Clock } from '../../platform/clock.js';
 import { actorOf } from '../../platform/http/request-context.js';
 import type { LiveUpdates } from './live-updates.js';
 
-/** The longest a socket lives on the credentials it was opened with. */
-const RECHECK_CREDENTIALS_MS = 15 * 60 * 1000;
+/** An API key's socket is closed after this long, like a user's when its access token expires. */
+const LONGEST_SOCKET_MS = 15 * 60 * 1000;
+
+/** Every frame is about hosts, so reading hosts is what a socket needs. */
+const LIVE_ACCESS: Permission = 'agents:read';
 
 /** Idle connections are pinged so proxies keep them open and dead peers are noticed. */
 const KEEPALIVE_MS = 30_000;
@@ -16,12 +20,17 @@ const KEEPALIVE_MS = 30_000;
  * metric samples of the current org. The credential is the offered subprotocol
  * `bearer.<token>`, the org `?org=`; the guard in platform/http checks both before the upgrade.
  */
-export const liveRoutes: FastifyPluginAsync<{ live: LiveUpdates; clock: Clock }> = async (app, { live, clock }) => {
+export const liveRoutes: FastifyPluginAsync<{
+  live: LiveUpdates;
+  clock: Clock;
+  /** Runs the route guard again for the upgrade request; throws the AppError it would answer. */
+  reauthenticate: (request: FastifyRequest, access: Permission) => Promise<unknown>;
+}> = async (app, { live, clock, reauthenticate }) => {
   app.route({
     method: 'GET',
     url: LIVE_PATH,
     websocket: true,
-    config: { access: 'agents:read' },
+    config: { access: LIVE_ACCESS },
     schema: {
       tags: ['live'],
       summary: 'WebSocket of live events (JSON frames {type, ...}) for the current org',
@@ -32,17 +41,23 @@ export const liveRoutes: FastifyPluginAsync<{ live: LiveUpdates; clock: Clock }>
     },
     handler: (socket, request) => {
       const { identity, org } = actorOf(request);
-      live.add(org.id, socket);
+      live.add(org.id, socket, async () => {
+        try {
+          await reauthenticate(request, LIVE_ACCESS);
+        } catch (error) {
+          // A refusal (session revoked, key revoked, member removed, role lowered) ends the socket; a database hiccup does not.
+          if (error instanceof AppError) socket.close(LIVE_CLOSE_TOKEN_EXPIRED, 'Credentials no longer valid; sign in or refresh and reconnect');
+        }
+      });
       const ready: LiveEvent = { type: 'ready', orgId: org.id, at: clock.now().toISOString() };
       socket.send(JSON.stringify(ready));
 
-      // Credentials are checked at the upgrade only, so no socket outlives them for long:
-      // a user's closes when its access token expires, an API key's after the same 15
-      // minutes, and reconnecting checks again (a revoked key or session gets no further).
+      // Besides LiveUpdates' periodic re-check, a user's socket closes when its access
+      // token expires and an API key's after as long; reconnecting authenticates again.
       const nowMs = clock.now().getTime();
-      const expiresAtMs = identity.kind === 'user' && identity.expiresAtMs ? identity.expiresAtMs : nowMs + RECHECK_CREDENTIALS_MS;
+      const expiresAtMs = identity.kind === 'user' && identity.expiresAtMs ? identity.expiresAtMs : nowMs + LONGEST_SOCKET_MS;
       const timers: NodeJS.Timeout[] = [
-        setTimeout(() => socket.close(LIVE_CLOSE_TOKEN_EXPIRED, 'Credentials expired; refresh and reconnect'), Math.max(0, Math.min(expiresAtMs - nowMs, RECHECK_CREDENTIALS_MS))),
+        setTimeout(() => socket.close(LIVE_CLOSE_TOKEN_EXPIRED, 'Credentials expired; refresh and reconnect'), Math.max(0, Math.min(expiresAtMs - nowMs, LONGEST_SOCKET_MS))),
       ];
       let alive = true;
       socket.on('pong', () => (alive = true));

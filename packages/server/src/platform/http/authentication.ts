@@ -1,7 +1,7 @@
 import { LIVE_BEARER_PREFIX, ORG_HEADER, roleAllows } from '@infrapilot/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../errors.js';
-import type { Identity, OrgContext } from './request-context.js';
+import type { Identity, OrgContext, RouteAccess } from './request-context.js';
 
 
 /** What the guard needs from the auth, API key and org services. */
@@ -52,22 +52,35 @@ export function registerAuthentication(app: FastifyInstance, deps: Authenticatio
     request.auditFacts = {};
     const access = request.routeOptions.config.access;
     if (access === undefined || access === 'public') return;
-
-    const credential = bearerOf(request);
-    if (!credential) throw new UnauthenticatedError();
-    const identity = credential.startsWith('ipk_')
-      ? await deps.authenticateApiKey(credential)
-      : await deps.authenticateAccessToken(credential);
-    if (!identity) throw new UnauthenticatedError('Invalid, expired or revoked credentials');
-    request.identity = identity;
-
-    const header = request.headers[ORG_HEADER.toLowerCase()];
-    const requested = (Array.isArray(header) ? header[0] : header) ?? (isWebSocketUpgrade(request) ? orgQueryOf(request) : undefined);
-    request.org = await deps.resolveOrg(identity, requested);
-    if (access === 'authenticated') return;
-    if (!request.org) throw new NotFoundError('Organization', 'You are not a member of any organization');
-    if (!roleAllows(request.org.role, access)) {
-      throw new ForbiddenError(`Your role (${request.org.role}) does not allow ${access}`);
-    }
+    const caller = await authenticateRequest(deps, request, access);
+    request.identity = caller.identity;
+    request.org = caller.org;
   });
+}
+
+/**
+ * Who is calling and in which org, checked against the route's access; throws the
+ * 401/403/404 the guard answers. Long-lived connections (the live socket) call it
+ * again later with their original request, so a revoked credential or a removed
+ * member does not keep receiving events.
+ */
+export async function authenticateRequest(
+  deps: AuthenticationDeps,
+  request: FastifyRequest,
+  access: Exclude<RouteAccess, 'public'>,
+): Promise<{ identity: Identity; org: OrgContext | null }> {
+  const credential = bearerOf(request);
+  if (!credential) throw new UnauthenticatedError();
+  const identity = credential.startsWith('ipk_') ? await deps.authenticateApiKey(credential) : await deps.authenticateAccessToken(credential);
+  if (!identity) throw new UnauthenticatedError('Invalid, expired or revoked credentials');
+
+  const header = request.headers[ORG_HEADER.toLowerCase()];
+  const requested = (Array.isArray(header) ? header[0] : header) ?? (isWebSocketUpgrade(request) ? orgQueryOf(request) : undefined);
+  const org = await deps.resolveOrg(identity, requested);
+  if (access === 'authenticated') return { identity, org };
+  if (!org) throw new NotFoundError('Organization', 'You are not a member of any organization');
+  if (!roleAllows(org.role, access)) {
+    throw new ForbiddenError(`Your role (${org.role}) does not allow ${access}`);
+  }
+  return { identity, org };
 }
