@@ -1,15 +1,9 @@
+import type { ComponentType } from 'react';
 import { Navigate, Outlet, createBrowserRouter, useLocation } from 'react-router';
 import { Loading } from '../components/ui/states';
-import { AccountPage } from '../features/account/account-page';
-import { ApiKeysPage } from '../features/api-keys/api-keys-page';
-import { AuditPage } from '../features/audit/audit-page';
 import { LoginPage } from '../features/auth/login-page';
-import { HostDetailPage } from '../features/hosts/host-detail-page';
-import { HostsPage } from '../features/hosts/hosts-page';
-import { MembersPage } from '../features/members/members-page';
 import { NotFoundPage } from '../features/not-found-page';
 import { OverviewPage } from '../features/overview/overview-page';
-import { UsersPage } from '../features/users/users-page';
 import { useSession } from './session';
 import { Shell } from './shell';
 
@@ -22,22 +16,29 @@ function RequireSession() {
   return <Outlet />;
 }
 
+/**
+ * Pages other than sign-in and the overview load on first visit, so the first paint
+ * does not wait for the chart library (uPlot) or the QR code generator.
+ */
+const page = (load: () => Promise<{ default: ComponentType }>) => async () => ({ Component: (await load()).default });
+
 export const router = createBrowserRouter([
   { path: '/login', element: <LoginPage /> },
   {
     element: <RequireSession />,
+    hydrateFallbackElement: <Loading />,
     children: [
       {
         element: <Shell />,
         children: [
           { index: true, element: <OverviewPage /> },
-          { path: 'hosts', element: <HostsPage /> },
-          { path: 'hosts/:id', element: <HostDetailPage /> },
-          { path: 'members', element: <MembersPage /> },
-          { path: 'users', element: <UsersPage /> },
-          { path: 'api-keys', element: <ApiKeysPage /> },
-          { path: 'audit', element: <AuditPage /> },
-          { path: 'account', element: <AccountPage /> },
+          { path: 'hosts', lazy: page(async () => ({ default: (await import('../features/hosts/hosts-page')).HostsPage })) },
+          { path: 'hosts/:id', lazy: page(async () => ({ default: (await import('../features/hosts/host-detail-page')).HostDetailPage })) },
+          { path: 'members', lazy: page(async () => ({ default: (await import('../features/members/members-page')).MembersPage })) },
+          { path: 'users', lazy: page(async () => ({ default: (await import('../features/users/users-page')).UsersPage })) },
+          { path: 'api-keys', lazy: page(async () => ({ default: (await import('../features/api-keys/api-keys-page')).ApiKeysPage })) },
+          { path: 'audit', lazy: page(async () => ({ default: (await import('../features/audit/audit-page')).AuditPage })) },
+          { path: 'account', lazy: page(async () => ({ default: (await import('../features/account/account-page')).AccountPage })) },
           { path: '*', element: <NotFoundPage /> },
         ],
       },
