@@ -44,7 +44,7 @@ import { LoginThrottle } from './modules/auth/login-throttle.js';
 import { RefreshCookie } from './modules/auth/refresh-cookie.js';
 import { SessionsService } from './modules/auth/sessions.service.js';
 import { LiveUpdates } from './modules/live/live-updates.js';
-import { liveRoutes } from './modules/live/live.routes.js';
+import { LIVE_OPENAPI_PATHS, liveRoutes } from './modules/live/live.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { OrgsRepo } from './modules/orgs/orgs.repo.js';
 import { orgsRoutes } from './modules/orgs/orgs.routes.js';
@@ -191,7 +191,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
   });
   registerMetrics(http, metricsRegistry);
   bus.subscribe('agent.status_changed', (event) => http.log.info(event, 'agent status changed'));
-  await registerOpenApi(http, config.publicUrl);
+  await registerOpenApi(http, config.publicUrl, LIVE_OPENAPI_PATHS);
 
   await http.register(healthRoutes, { checkDatabase: async () => void (await sql`select 1`.execute(database.root)) });
   await http.register(

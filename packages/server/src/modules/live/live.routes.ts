@@ -9,6 +9,34 @@ import type { LiveUpdates } from './live-updates.js';
 /** An API key's socket is closed after this long, like a user's when its access token expires. */
 const LONGEST_SOCKET_MS = 15 * 60 * 1000;
 
+const DESCRIPTION =
+  'Offer the subprotocols `infrapilot.v1` and `bearer.<access token or API key>` (a browser cannot set headers on a WebSocket); ' +
+  'pass the org as `?org=<id or slug>`. Frames are JSON `{type, ...}`: ready, agent.enrolled, agent.status_changed, agent.removed, agent.sample ' +
+  '(LiveEventSchema in packages/protocol/src/api/live.ts). ' +
+  `The server closes with ${LIVE_CLOSE_TOKEN_EXPIRED} when the access token expires or the credentials are no longer valid: refresh and reconnect.`;
+
+/**
+ * The socket's entry in the OpenAPI document. @fastify/websocket hides WebSocket routes
+ * from it, so the document gets this path item added (platform/http/openapi.ts).
+ */
+export const LIVE_OPENAPI_PATHS = {
+  [LIVE_PATH]: {
+    get: {
+      tags: ['live'],
+      summary: 'WebSocket of live events (host status changes, samples, enrollments, removals) for the current org',
+      description: DESCRIPTION,
+      security: [],
+      parameters: [{ name: 'org', in: 'query', required: false, schema: { type: 'string' }, description: 'The org to follow (id or slug); default: your first' }],
+      responses: {
+        101: { description: 'Switching to the WebSocket protocol `infrapilot.v1`' },
+        401: { description: 'No, an invalid or an expired credential' },
+        403: { description: 'Your role does not allow agents:read' },
+        404: { description: 'Not a member of that org' },
+      },
+    },
+  },
+};
+
 /** Every frame is about hosts, so reading hosts is what a socket needs. */
 const LIVE_ACCESS: Permission = 'agents:read';
 
@@ -31,14 +59,6 @@ export const liveRoutes: FastifyPluginAsync<{
     url: LIVE_PATH,
     websocket: true,
     config: { access: LIVE_ACCESS },
-    schema: {
-      tags: ['live'],
-      summary: 'WebSocket of live events (JSON frames {type, ...}) for the current org',
-      description:
-        'Offer the subprotocols `infrapilot.v1` and `bearer.<access token or API key>`; pass the org as `?org=`. ' +
-        'Frames: ready, agent.enrolled, agent.status_changed, agent.removed, agent.sample. ' +
-        `The server closes with ${LIVE_CLOSE_TOKEN_EXPIRED} when the access token expires: refresh it and reconnect.`,
-    },
     handler: (socket, request) => {
       const { identity, org } = actorOf(request);
       live.add(org.id, socket, async () => {

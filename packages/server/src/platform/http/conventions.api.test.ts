@@ -68,6 +68,8 @@ describe('HTTP conventions', () => {
       expect(document.paths[path]?.[route.method.toLowerCase()], `${route.method} ${path}`).toBeDefined();
     }
     expect(document.paths['/api/v1/users'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('email');
+    // The live WebSocket is documented too, with how to authenticate it.
+    expect(document.paths['/ws'].get.description).toContain('bearer.');
     const ui = await fetch(`${server.baseUrl}/api/docs`, { redirect: 'follow' });
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');

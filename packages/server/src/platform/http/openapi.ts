@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 
 /** The OpenAPI document, generated from the routes' zod schemas, and its UI at /api/docs. */
-export async function registerOpenApi(app: FastifyInstance, publicUrl: string): Promise<void> {
+export async function registerOpenApi(app: FastifyInstance, publicUrl: string, extraPaths: Record<string, object> = {}): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -18,7 +18,11 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string): 
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    // Routes the generator cannot see (WebSocket routes) are described by hand.
+    transformObject: (documentObject) => {
+      const document = jsonSchemaTransformObject(documentObject) as { paths?: Record<string, object> };
+      return { ...document, paths: { ...document.paths, ...extraPaths } } as ReturnType<typeof jsonSchemaTransformObject>;
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
 }
