@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PageFallback } from './error-handler.js';
@@ -26,11 +26,16 @@ const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
+/** What every HTML page of ours is sent with. */
+const PAGE_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'same-origin',
+  'X-Content-Type-Options': 'nosniff',
+};
+
 function setPageHeaders(response: FastifyReply): void {
-  response.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-  response.header('X-Content-Type-Options', 'nosniff');
-  response.header('Referrer-Policy', 'same-origin');
-  response.header('X-Frame-Options', 'DENY');
+  for (const [name, value] of Object.entries(PAGE_HEADERS)) response.header(name, value);
 }
 
 function wantsPage(request: FastifyRequest): boolean {
@@ -45,6 +50,7 @@ function wantsPage(request: FastifyRequest): boolean {
 export async function registerWebApp(app: FastifyInstance, webRoot: string | undefined): Promise<PageFallback> {
   const built = webRoot !== undefined && existsSync(join(webRoot, 'index.html'));
   if (built) {
+    const assetsDir = `${join(webRoot, 'assets')}${sep}`;
     await app.register(fastifyStatic, {
       root: webRoot,
       prefix: '/',
@@ -52,28 +58,24 @@ export async function registerWebApp(app: FastifyInstance, webRoot: string | und
       index: ['index.html'],
       // Hashed file names under /assets never change; index.html must always be revalidated.
       setHeaders: (response, path) => {
-        if (path.includes(`${join(webRoot, 'assets')}`)) response.header('Cache-Control', 'public, max-age=31536000, immutable');
-        else response.header('Cache-Control', 'no-cache');
-        if (path.endsWith('.html')) {
-          response.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-          response.header('X-Frame-Options', 'DENY');
-        }
+        response.header('Cache-Control', path.startsWith(assetsDir) ? 'public, max-age=31536000, immutable' : 'no-cache');
         response.header('X-Content-Type-Options', 'nosniff');
+        if (path.endsWith('.html')) setPageHeaders(response);
       },
     });
   }
 
   return (request, response) => {
     if (!wantsPage(request)) return false;
-    setPageHeaders(response);
     if (!built) {
+      setPageHeaders(response);
       response
         .status(503)
         .type('text/html; charset=utf-8')
         .send('<!doctype html><title>InfraPilot</title><p>The web app is not built. Run <code>npm run build</code>, then reload. The API is at <a href="/api/docs">/api/docs</a>.</p>');
       return true;
     }
-    response.header('Cache-Control', 'no-cache');
+    // Through @fastify/static, so setHeaders above gives it the page headers and no-cache.
     void response.sendFile('index.html');
     return true;
   };
