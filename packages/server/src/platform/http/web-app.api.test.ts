@@ -44,6 +44,8 @@ describeOnBothDialects('web app serving', (dialect) => {
       expect(policy).toContain("frame-ancestors 'none'");
       expect(response.headers.get('cache-control')).toBe('no-cache');
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('referrer-policy')).toBe('same-origin');
     }
   });
 
