@@ -106,11 +106,6 @@ export class InfraPilotClient {
     return this.org;
   }
 
-  /** Whether a refused credential can be renewed (a session, not an API key). */
-  get refreshable(): boolean {
-    return !this.apiKey && this.canRefresh;
-  }
-
   /** Acts in another org from now on (id or slug). */
   useOrg(org: string | undefined): void {
     this.org = org;

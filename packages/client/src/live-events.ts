@@ -1,4 +1,5 @@
 import { LIVE_BEARER_PREFIX, LIVE_CLOSE_TOKEN_EXPIRED, LIVE_PATH, LIVE_SUBPROTOCOL, type LiveEvent, LiveEventSchema } from '@infrapilot/protocol';
+import { ApiError } from './api-error.js';
 import type { InfraPilotClient } from './client.js';
 
 /** Where a live connection is: opening, receiving, or waiting to reconnect. */
@@ -35,7 +36,7 @@ export function liveSocketProtocols(credential: string): string[] {
  * Follows the current org's live events (host status changes, samples, enrollments,
  * removals) over one WebSocket, shared by the web app and `infrapilot events`. It
  * reconnects with capped, jittered back-off; when the socket is refused or closed
- * because the access token expired, it refreshes the token first.
+ * because the credentials expired, it lets the API say whether they can be renewed.
  */
 export function followLiveEvents(client: InfraPilotClient, options: FollowLiveEventsOptions): LiveEventsFollower {
   const maxBackoffMs = options.maxBackoffMs ?? 15_000;
@@ -81,28 +82,23 @@ export function followLiveEvents(client: InfraPilotClient, options: FollowLiveEv
     current.onclose = (close) => {
       if (socket === current) socket = null;
       if (stopped) return;
-      // Refused at the upgrade (401), or told the token expired: a fresh token, then retry.
-      if (!opened || close.code === LIVE_CLOSE_TOKEN_EXPIRED) {
-        if (!client.refreshable) {
-          if (!opened && attempt >= 2) {
-            stopped = true;
-            options.onUnauthorized?.();
-            return;
-          }
-          return reconnectLater();
-        }
-        void client.refreshOnce().then((refreshed) => {
+      if (opened && close.code !== LIVE_CLOSE_TOKEN_EXPIRED) return reconnectLater();
+      // Refused at the upgrade, or told the credentials expired. A WebSocket does not say
+      // why, so ask the API: the request refreshes an expired access token on its own,
+      // a 401 means the credentials are gone for good, anything else (the server
+      // restarting) is worth another try.
+      client.auth.me().then(
+        () => !stopped && reconnectLater(),
+        (error: unknown) => {
           if (stopped) return;
-          if (!refreshed && !client.credential) {
+          if (error instanceof ApiError && error.status === 401) {
             stopped = true;
             options.onUnauthorized?.();
             return;
           }
           reconnectLater();
-        });
-        return;
-      }
-      reconnectLater();
+        },
+      );
     };
   }
 
