@@ -6,7 +6,6 @@ import { Button } from '../../components/ui/button';
 import { CopyableText } from '../../components/ui/copy-button';
 import { Dialog, DialogContent, DialogDoneFooter, DialogTrigger } from '../../components/ui/dialog';
 import { RelativeTime } from '../../components/ui/relative-time';
-import { useToast } from '../../components/ui/toast';
 import { formatDateTime } from '../../lib/format';
 import { AddHostForm } from './add-host-form';
 
@@ -17,7 +16,6 @@ import { AddHostForm } from './add-host-form';
  */
 export function AddHostDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (open: boolean) => void }) {
   const [enrollment, setEnrollment] = useState<AgentEnrollment | null>(null);
-  const notify = useToast();
 
   return (
     <Dialog
@@ -44,7 +42,6 @@ export function AddHostDialog({ open, onOpenChange }: { open: boolean; onOpenCha
             onCreate={async (input) => {
               const created = await api.agents.create(input);
               setEnrollment(created);
-              notify({ title: 'Join command created', description: `Run it on ${created.enrollmentToken.name} to bring the host in.` });
             }}
           />
         )}
