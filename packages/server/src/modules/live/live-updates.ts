@@ -1,4 +1,4 @@
-import type { LiveEvent } from '@infrapilot/protocol';
+import { LIVE_CLOSE_TOKEN_EXPIRED, type LiveEvent } from '@infrapilot/protocol';
 import type { WebSocket } from '@fastify/websocket';
 import type { EventBus } from '../../platform/events/event-bus.js';
 
@@ -9,45 +9,71 @@ const RECHECK_INTERVAL_MS = 60_000;
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /**
+ * How a socket's credentials are checked again: sockets opened with the same credential
+ * for the same org share one `key`, so a hundred tabs of one person cost one check.
+ * `stillValid` answers false when the guard refuses them now.
+ */
+export interface SocketCredentials {
+  key: string;
+  stillValid: () => Promise<boolean>;
+}
+
+/**
  * Fans the bus's events out to the live sockets of the org they belong to. The web app
  * holds one socket per tab and updates its pages from these frames instead of polling.
  */
 export class LiveUpdates {
   private readonly socketsByOrg = new Map<string, Set<WebSocket>>();
-  private readonly rechecks = new Map<WebSocket, () => Promise<void>>();
+  private readonly credentials = new Map<WebSocket, SocketCredentials>();
   private readonly unsubscribe: Array<() => void>;
   private readonly recheckTimer: NodeJS.Timeout;
 
   constructor(bus: EventBus) {
+    // The bus calls subscribers inside the publisher (a heartbeat's handler): the fan-out
+    // runs on the next turn instead, so an agent's answer never waits for a thousand tabs.
+    // setImmediate keeps the events in the order they were published.
+    const later = (orgId: string, event: LiveEvent) => void setImmediate(() => this.send(orgId, event));
     this.unsubscribe = [
-      bus.subscribe('agent.enrolled', ({ orgId, agentId, name, at }) => this.send(orgId, { type: 'agent.enrolled', agentId, name, at })),
+      bus.subscribe('agent.enrolled', ({ orgId, agentId, name, at }) => later(orgId, { type: 'agent.enrolled', agentId, name, at })),
       bus.subscribe('agent.status_changed', ({ orgId, agentId, from, to, at }) =>
-        this.send(orgId, { type: 'agent.status_changed', agentId, from, to, at } as LiveEvent),
+        later(orgId, { type: 'agent.status_changed', agentId, from, to, at } as LiveEvent),
       ),
-      bus.subscribe('agent.removed', ({ orgId, agentId, at }) => this.send(orgId, { type: 'agent.removed', agentId, at })),
-      bus.subscribe('agent.sampled', ({ orgId, agentId, live, point }) => this.send(orgId, { type: 'agent.sample', agentId, live, point })),
+      bus.subscribe('agent.removed', ({ orgId, agentId, at }) => later(orgId, { type: 'agent.removed', agentId, at })),
+      bus.subscribe('agent.sampled', ({ orgId, agentId, live, point }) => later(orgId, { type: 'agent.sample', agentId, live, point })),
     ];
     this.recheckTimer = setInterval(() => void this.recheckAll(), RECHECK_INTERVAL_MS);
     this.recheckTimer.unref();
   }
 
   /**
-   * Checks every open socket's credentials again (each socket's `recheck` closes it when
-   * refused): a signed-out session, a revoked key or a removed member stops receiving
-   * events within a minute.
+   * Checks every open socket's credentials again and closes the refused ones: a
+   * signed-out session, a revoked key or a removed member stops receiving events within
+   * a minute. One check per distinct credential, one at a time, yielding in between, so
+   * a thousand sockets never stall the server in one go.
    */
   async recheckAll(): Promise<void> {
-    await Promise.all([...this.rechecks.values()].map((recheck) => recheck()));
+    const socketsByKey = new Map<string, { stillValid: () => Promise<boolean>; sockets: WebSocket[] }>();
+    for (const [socket, { key, stillValid }] of this.credentials) {
+      const group = socketsByKey.get(key) ?? { stillValid, sockets: [] };
+      group.sockets.push(socket);
+      socketsByKey.set(key, group);
+    }
+    for (const { stillValid, sockets } of socketsByKey.values()) {
+      if (!(await stillValid())) {
+        for (const socket of sockets) socket.close(LIVE_CLOSE_TOKEN_EXPIRED, 'Credentials no longer valid; sign in or refresh and reconnect');
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
-  /** Starts sending the org's events to a socket until it closes; `recheck` re-validates its credentials. */
-  add(orgId: string, socket: WebSocket, recheck: () => Promise<void>): void {
+  /** Starts sending the org's events to a socket until it closes. */
+  add(orgId: string, socket: WebSocket, credentials: SocketCredentials): void {
     let sockets = this.socketsByOrg.get(orgId);
     if (!sockets) this.socketsByOrg.set(orgId, (sockets = new Set()));
     sockets.add(socket);
-    this.rechecks.set(socket, recheck);
+    this.credentials.set(socket, credentials);
     socket.once('close', () => {
-      this.rechecks.delete(socket);
+      this.credentials.delete(socket);
       sockets.delete(socket);
       if (sockets.size === 0 && this.socketsByOrg.get(orgId) === sockets) this.socketsByOrg.delete(orgId);
     });

@@ -199,17 +199,20 @@ describeOnBothDialects('live socket', (dialect) => {
     const removed = await server.signIn(email, PASSWORD);
     const { secret, apiKey } = await server.admin.apiKeys.create({ name: `recheck-${sequence++}`, role: 'viewer' });
     const sessionSocket = await opened({ credential: await accessTokenOf(signedOut), org: orgId });
+    // A second tab of the same session shares its check, and its fate.
+    const secondTab = await opened({ credential: await accessTokenOf(signedOut), org: orgId });
     const keySocket = await opened({ credential: secret });
     const memberSocket = await opened({ credential: await accessTokenOf(removed), org: orgId });
     const adminSocket = await opened({ credential: await accessTokenOf(server.admin), org: orgId });
 
     await server.app.live.recheckAll();
-    expect(server.app.live.connectedCount).toBe(4);
+    expect(server.app.live.connectedCount).toBe(5);
 
     await signedOut.auth.logout();
     await server.admin.apiKeys.revoke(apiKey.id);
     await server.app.live.recheckAll();
     expect((await sessionSocket.closed).code).toBe(LIVE_CLOSE_TOKEN_EXPIRED);
+    expect((await secondTab.closed).code).toBe(LIVE_CLOSE_TOKEN_EXPIRED);
     expect((await keySocket.closed).code).toBe(LIVE_CLOSE_TOKEN_EXPIRED);
 
     await server.admin.members.remove(created.user.id);

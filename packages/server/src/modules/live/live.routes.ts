@@ -61,13 +61,18 @@ export const liveRoutes: FastifyPluginAsync<{
     config: { access: LIVE_ACCESS },
     handler: (socket, request) => {
       const { identity, org } = actorOf(request);
-      live.add(org.id, socket, async () => {
-        try {
-          await reauthenticate(request, LIVE_ACCESS);
-        } catch (error) {
-          // A refusal (session revoked, key revoked, member removed, role lowered) ends the socket; a database hiccup does not.
-          if (error instanceof AppError) socket.close(LIVE_CLOSE_TOKEN_EXPIRED, 'Credentials no longer valid; sign in or refresh and reconnect');
-        }
+      live.add(org.id, socket, {
+        // The offered subprotocols carry the credential; with the org they say what was authenticated.
+        key: `${request.headers['sec-websocket-protocol'] ?? ''}|${org.id}`,
+        stillValid: async () => {
+          try {
+            await reauthenticate(request, LIVE_ACCESS);
+            return true;
+          } catch (error) {
+            // A refusal (session revoked, key revoked, member removed, role lowered) ends the socket; a database hiccup does not.
+            return !(error instanceof AppError);
+          }
+        },
       });
       const ready: LiveEvent = { type: 'ready', orgId: org.id, at: clock.now().toISOString() };
       socket.send(JSON.stringify(ready));
