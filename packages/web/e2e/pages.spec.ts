@@ -1,4 +1,4 @@
-import { ADMIN_EMAIL, ADMIN_PASSWORD, expect, screenshot, signIn, test } from './fixtures';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, adminClient, expect, screenshot, signIn, test } from './fixtures';
 
 test('every page renders for an admin, in light and dark, at desktop and phone width', async ({ page }) => {
   await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
@@ -50,4 +50,24 @@ test('an unknown address shows a way back, and a deep link survives a reload', a
   await page.reload();
   await expect(page).toHaveURL(/\/audit$/);
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+});
+
+test('switching organization shows only that org’s hosts, and switching back brings them back', async ({ page }) => {
+  const admin = await adminClient();
+  const lab = await admin.orgs.create({ name: `Lab ${Date.now()}` });
+  await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await page.goto('/hosts');
+  await expect(page.locator('tr[data-host-id]').first()).toBeVisible();
+
+  await page.getByRole('button', { name: 'Switch organization' }).click();
+  await page.getByRole('menuitemradio', { name: new RegExp(lab.name) }).click();
+  await expect(page.getByRole('button', { name: 'Switch organization' })).toContainText(lab.name);
+  await expect(page.getByText('No hosts yet')).toBeVisible();
+  await expect(page.locator('tr[data-host-id]')).toHaveCount(0);
+  // The live socket follows the new org too.
+  await expect(page.getByRole('status', { name: 'Live updates on' })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Switch organization' }).click();
+  await page.getByRole('menuitemradio', { name: /^Default/ }).click();
+  await expect(page.locator('tr[data-host-id]').first()).toBeVisible();
 });
