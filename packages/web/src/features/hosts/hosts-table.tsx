@@ -150,6 +150,9 @@ function SortableHeader({
 function HostRow({ host, now }: { host: Host; now: number }) {
   const live = host.live;
   const disks = diskTotalsOf(live);
+  // An offline host's figures are its last heartbeat's, not now's: the cells say so on hover.
+  const stale = host.status !== 'active' && !host.revokedAt;
+  const staleTitle = stale ? 'Last reported figures; the host is not reporting now' : undefined;
   return (
     <TableRow data-host-id={host.id} className={cn(host.revokedAt && 'text-muted-foreground opacity-60')}>
       <TableCell className="whitespace-nowrap">
@@ -161,17 +164,17 @@ function HostRow({ host, now }: { host: Host; now: number }) {
       <TableCell>
         <HostStatusBadge host={host} />
       </TableCell>
-      <TableCell>
+      <TableCell title={staleTitle}>
         <UsageBar label={`CPU of ${host.name}`} percent={cpuPercentOf(host)} />
       </TableCell>
-      <TableCell>
+      <TableCell title={staleTitle}>
         <UsageBar
           label={`Memory of ${host.name}`}
           percent={memoryPercentOf(host)}
           {...(live ? { detail: usedOf(live.memoryUsedBytes, live.memoryTotalBytes) } : {})}
         />
       </TableCell>
-      <TableCell>
+      <TableCell title={staleTitle}>
         <UsageBar label={`Disk of ${host.name}`} percent={diskPercentOf(host)} {...(disks ? { detail: usedOf(disks.usedBytes, disks.totalBytes) } : {})} />
       </TableCell>
       <TableCell className="whitespace-nowrap">{host.version ?? <Unknown />}</TableCell>
