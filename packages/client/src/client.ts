@@ -178,8 +178,7 @@ export class InfraPilotClient {
 
   /** Gets a new access token once for all callers waiting on it; false when the session is gone. */
   refreshOnce(): Promise<boolean> {
-    this.refreshing ??= this.auth
-      .refresh()
+    this.refreshing ??= this.refreshAllowingOneRace()
       .then(() => true)
       .catch((error: unknown) => {
         // Only a refused refresh token is gone for good; a network blip keeps it.
@@ -190,6 +189,20 @@ export class InfraPilotClient {
         this.refreshing = null;
       });
     return this.refreshing;
+  }
+
+  /**
+   * Two tabs of one browser share the refresh cookie: when another tab rotated it a
+   * moment ago, the browser already holds the new one, so asking again succeeds.
+   */
+  private async refreshAllowingOneRace(): Promise<Tokens> {
+    try {
+      return await this.auth.refresh();
+    } catch (error) {
+      if (!this.usesCookie || !(error instanceof ApiError) || error.code !== 'refresh_token_raced') throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      return this.auth.refresh();
+    }
   }
 
   private setTokens(tokens: StoredTokens | null): void {

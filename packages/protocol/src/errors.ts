@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'unauthenticated',
   'invalid_credentials',
   'mfa_invalid_code',
+  'refresh_token_raced',
   'forbidden',
   'not_found',
   'route_not_found',

@@ -25,7 +25,7 @@ export class ValidationError extends AppError {
 }
 
 export class UnauthenticatedError extends AppError {
-  constructor(message = 'Authentication required', code: 'unauthenticated' | 'invalid_credentials' | 'mfa_invalid_code' = 'unauthenticated') {
+  constructor(message = 'Authentication required', code: 'unauthenticated' | 'invalid_credentials' | 'mfa_invalid_code' | 'refresh_token_raced' = 'unauthenticated') {
     super(code, 401, message);
   }
 }

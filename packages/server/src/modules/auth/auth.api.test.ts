@@ -138,7 +138,7 @@ describeOnBothDialects('auth API', (dialect) => {
     const racer = new InfraPilotClient({ baseUrl: server.baseUrl });
     await client.auth.refresh();
     const raced = await apiFailure(racer.auth.refresh(refreshToken));
-    expect(raced).toMatchObject({ status: 401, message: expect.stringContaining('just used') });
+    expect(raced).toMatchObject({ status: 401, code: 'refresh_token_raced', message: expect.stringContaining('just used') });
     await expect(client.auth.me()).resolves.toMatchObject({ kind: 'user' });
     await expect(client.auth.refresh()).resolves.toMatchObject({ tokenType: 'Bearer' });
   });

@@ -27,7 +27,7 @@ export interface ClientInfo {
 /** Another request rotated this refresh token a moment ago (two tabs refreshing at once); not a theft. */
 export class RefreshTokenRacedError extends UnauthenticatedError {
   constructor() {
-    super('This refresh token was just used by another request; use the tokens it received');
+    super('This refresh token was just used by another request; use the tokens it received', 'refresh_token_raced');
   }
 }
 
