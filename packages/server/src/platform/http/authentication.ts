@@ -52,15 +52,13 @@ export function registerAuthentication(app: FastifyInstance, deps: Authenticatio
     request.auditFacts = {};
     const access = request.routeOptions.config.access;
     if (access === undefined || access === 'public') return;
-    const caller = await authenticateRequest(deps, request, access);
-    request.identity = caller.identity;
-    request.org = caller.org;
+    await authenticateRequest(deps, request, access);
   });
 }
 
 /**
- * Who is calling and in which org, checked against the route's access; throws the
- * 401/403/404 the guard answers. Long-lived connections (the live socket) call it
+ * Who is calling and in which org, checked against the route's access; sets them on the
+ * request and throws the 401/403/404 the guard answers. Long-lived connections (the live socket) call it
  * again later with their original request, so a revoked credential or a removed
  * member does not keep receiving events.
  */
@@ -73,10 +71,13 @@ export async function authenticateRequest(
   if (!credential) throw new UnauthenticatedError();
   const identity = credential.startsWith('ipk_') ? await deps.authenticateApiKey(credential) : await deps.authenticateAccessToken(credential);
   if (!identity) throw new UnauthenticatedError('Invalid, expired or revoked credentials');
+  // Set as soon as known: the audit log attributes a refused attempt to whoever made it.
+  request.identity = identity;
 
   const header = request.headers[ORG_HEADER.toLowerCase()];
   const requested = (Array.isArray(header) ? header[0] : header) ?? (isWebSocketUpgrade(request) ? orgQueryOf(request) : undefined);
   const org = await deps.resolveOrg(identity, requested);
+  request.org = org;
   if (access === 'authenticated') return { identity, org };
   if (!org) throw new NotFoundError('Organization', 'You are not a member of any organization');
   if (!roleAllows(org.role, access)) {
