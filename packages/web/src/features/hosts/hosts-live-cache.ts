@@ -29,7 +29,8 @@ export function applyLiveEvent(queryClient: QueryClient, event: LiveEvent): void
       void queryClient.invalidateQueries({ queryKey: hostKeys.list() });
       break;
     case 'ready':
-      // (Re)connected: frames sent while the socket was down are lost, so what is on screen is refetched once.
+      // (Re)connected: frames sent while the socket was not open (down, or not yet open when
+      // the page fetched) are lost, so what is on screen is refetched once.
       void queryClient.invalidateQueries({ queryKey: hostKeys.all });
       break;
   }
