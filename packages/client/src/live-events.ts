@@ -60,7 +60,8 @@ export function followLiveEvents(client: InfraPilotClient, options: FollowLiveEv
       options.onUnauthorized?.();
       return;
     }
-    options.onStateChange?.(attempt === 0 ? 'connecting' : 'reconnecting');
+    // A retry already said 'reconnecting' when it was scheduled.
+    if (attempt === 0) options.onStateChange?.('connecting');
     let opened = false;
     const current = new WebSocket(liveSocketUrl(client.baseUrl, client.currentOrg), liveSocketProtocols(credential));
     socket = current;

@@ -38,5 +38,7 @@ describe('infrapilot events', () => {
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('unknown event type "agent.exploded"');
     expect(run.stderr).toContain('agent.status_changed');
+    // `ready` is the connection's own frame, never printed: asking for it would wait forever.
+    expect((await home().run(['events', '--type', 'ready', '--limit', '1'])).stderr).toContain('unknown event type "ready"');
   });
 });

@@ -1,4 +1,4 @@
-import { followLiveEvents } from '@infrapilot/client';
+import { followLiveEvents, type InfraPilotClient } from '@infrapilot/client';
 import { type LiveEvent, LiveEventSchema } from '@infrapilot/protocol';
 import type { Command } from 'commander';
 import type { CliRuntime } from '../cli-runtime.js';
@@ -6,13 +6,13 @@ import { CliError } from '../errors.js';
 import { integerIn } from '../option-parsers.js';
 import type { Output } from '../output.js';
 
-type LiveEventType = LiveEvent['type'];
 /** Every event but the connection's own `ready`. */
 type HostEvent = Exclude<LiveEvent, { type: 'ready' }>;
-const EVENT_TYPES = LiveEventSchema.options.map((option) => option.shape.type.value) as LiveEventType[];
+type HostEventType = HostEvent['type'];
+const EVENT_TYPES = LiveEventSchema.options.map((option) => option.shape.type.value).filter((type) => type !== 'ready') as HostEventType[];
 
 interface EventsOptions {
-  type?: LiveEventType[];
+  type?: HostEventType[];
   samples?: boolean;
   limit?: number;
 }
@@ -26,13 +26,13 @@ export function registerEventsCommand(program: Command, cli: CliRuntime): void {
   program
     .command('events')
     .description('follow live events of the current org: host status changes, enrollments, removals (and samples with --samples)')
-    .option('--type <type...>', `only these event types (${EVENT_TYPES.filter((type) => type !== 'ready').join(', ')})`, collectEventType)
+    .option('--type <type...>', `only these event types (${EVENT_TYPES.join(', ')})`, collectEventType)
     .option('--samples', 'also print each heartbeat sample (noisy: one per host per interval)')
     .option('--limit <count>', 'exit after printing this many events', integerIn(1, 1_000_000))
     .action(async (options: EventsOptions, command: Command) => {
       const client = cli.client(command);
       const output = cli.output(command);
-      const names = new Map((await client.agents.list({ limit: 100 })).items.map((agent) => [agent.id, agent.name]));
+      const names = await hostNames(client);
       const wanted = (event: HostEvent) => (options.type ? options.type.includes(event.type) : event.type !== 'agent.sample' || options.samples === true);
 
       await new Promise<void>((resolve, reject) => {
@@ -66,9 +66,21 @@ export function registerEventsCommand(program: Command, cli: CliRuntime): void {
     });
 }
 
-function collectEventType(value: string, previous: LiveEventType[] = []): LiveEventType[] {
-  if (!EVENT_TYPES.includes(value as LiveEventType)) throw new CliError(`unknown event type "${value}"; one of: ${EVENT_TYPES.join(', ')}`);
-  return [...previous, value as LiveEventType];
+function collectEventType(value: string, previous: HostEventType[] = []): HostEventType[] {
+  if (!EVENT_TYPES.includes(value as HostEventType)) throw new CliError(`unknown event type "${value}"; one of: ${EVENT_TYPES.join(', ')}`);
+  return [...previous, value as HostEventType];
+}
+
+/** Every host's name by id, to print names rather than ids. */
+async function hostNames(client: InfraPilotClient): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  let cursor: string | undefined;
+  do {
+    const page = await client.agents.list({ limit: 100, ...(cursor ? { cursor } : {}) });
+    for (const agent of page.items) names.set(agent.id, agent.name);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return names;
 }
 
 /** One line per event for people; one JSON object per line (NDJSON) with --json. */

@@ -220,4 +220,18 @@ describeOnBothDialects('live socket', (dialect) => {
     expect((await memberSocket.closed).code).toBe(LIVE_CLOSE_TOKEN_EXPIRED);
     expect(adminSocket.socket.readyState).toBe(WebSocket.OPEN);
   });
+
+  it('closes the socket of a member removed from its org even when it was opened without ?org= and they belong to another org', async () => {
+    const email = `two-orgs-${sequence++}@example.com`;
+    const created = await server.admin.users.create({ email, password: PASSWORD, role: 'viewer' });
+    const person = await server.signIn(email, PASSWORD);
+    await person.orgs.create({ name: `Own org ${sequence++}` });
+    // No ?org=: the socket follows the org the server picks first, the admin's.
+    const live = await opened({ credential: await accessTokenOf(person) });
+    expect(await live.frame('ready')).toMatchObject({ orgId });
+
+    await server.admin.members.remove(created.user.id);
+    await server.app.live.recheckAll();
+    expect((await live.closed).code).toBe(LIVE_CLOSE_TOKEN_EXPIRED);
+  });
 });

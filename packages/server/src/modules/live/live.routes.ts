@@ -52,7 +52,7 @@ export const liveRoutes: FastifyPluginAsync<{
   live: LiveUpdates;
   clock: Clock;
   /** Runs the route guard again for the upgrade request; throws the AppError it would answer. */
-  reauthenticate: (request: FastifyRequest, access: Permission) => Promise<unknown>;
+  reauthenticate: (request: FastifyRequest, access: Permission) => Promise<{ org: { id: string } | null }>;
 }> = async (app, { live, clock, reauthenticate }) => {
   app.route({
     method: 'GET',
@@ -66,8 +66,10 @@ export const liveRoutes: FastifyPluginAsync<{
         key: `${request.headers['sec-websocket-protocol'] ?? ''}|${org.id}`,
         stillValid: async () => {
           try {
-            await reauthenticate(request, LIVE_ACCESS);
-            return true;
+            // Without ?org= the guard picks the person's first org: after they leave this
+            // one it would pick another, so the org must still be the socket's.
+            const now = await reauthenticate(request, LIVE_ACCESS);
+            return now.org?.id === org.id;
           } catch (error) {
             // A refusal (session revoked, key revoked, member removed, role lowered) ends the socket; a database hiccup does not.
             return !(error instanceof AppError);
