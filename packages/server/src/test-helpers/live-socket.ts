@@ -1,4 +1,5 @@
-import { LIVE_BEARER_PREFIX, LIVE_PATH, LIVE_SUBPROTOCOL, type LiveEvent } from '@infrapilot/protocol';
+import { liveSocketProtocols, liveSocketUrl } from '@infrapilot/client';
+import { LIVE_SUBPROTOCOL, type LiveEvent } from '@infrapilot/protocol';
 import { eventually } from './test-agent.js';
 
 /** A live socket (GET /ws) as the web app opens it, with every frame it received. */
@@ -20,9 +21,9 @@ export interface LiveSocket {
  * offered subprotocol `bearer.<token>` and the org as `?org=`, as in a browser.
  */
 export function openLiveSocket(baseUrl: string, options: { credential?: string; org?: string } = {}): LiveSocket {
-  const url = new URL(LIVE_PATH, baseUrl.replace(/^http/, 'ws'));
-  if (options.org) url.searchParams.set('org', options.org);
-  const protocols = [LIVE_SUBPROTOCOL, ...(options.credential ? [`${LIVE_BEARER_PREFIX}${options.credential}`] : [])];
+  const url = liveSocketUrl(baseUrl, options.org);
+  // Without a credential only our own subprotocol is offered, as a page without a session would.
+  const protocols = options.credential ? liveSocketProtocols(options.credential) : [LIVE_SUBPROTOCOL];
   const socket = new WebSocket(url, protocols);
   const frames: LiveEvent[] = [];
   socket.addEventListener('message', (event) => frames.push(JSON.parse(String(event.data)) as LiveEvent));

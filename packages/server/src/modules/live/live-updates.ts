@@ -32,7 +32,10 @@ export class LiveUpdates {
     // The bus calls subscribers inside the publisher (a heartbeat's handler): the fan-out
     // runs on the next turn instead, so an agent's answer never waits for a thousand tabs.
     // setImmediate keeps the events in the order they were published.
-    const later = (orgId: string, event: LiveEvent) => void setImmediate(() => this.send(orgId, event));
+    const later = (orgId: string, event: LiveEvent) => {
+      // Most heartbeats belong to orgs nobody is watching: nothing to schedule.
+      if (this.socketsByOrg.has(orgId)) setImmediate(() => this.send(orgId, event));
+    };
     this.unsubscribe = [
       bus.subscribe('agent.enrolled', ({ orgId, agentId, name, at }) => later(orgId, { type: 'agent.enrolled', agentId, name, at })),
       bus.subscribe('agent.status_changed', ({ orgId, agentId, from, to, at }) =>
