@@ -3,7 +3,8 @@ import type { LiveEvent } from '@infrapilot/protocol';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from './api';
 
-export type LiveState = LiveConnectionState;
+/** 'off': no socket at all (no org to follow, or outside the signed-in shell). */
+export type LiveState = LiveConnectionState | 'off';
 type Listener = (event: LiveEvent) => void;
 
 interface LiveValue {
@@ -12,18 +13,23 @@ interface LiveValue {
   subscribe(listener: Listener): () => void;
 }
 
-const LiveContext = createContext<LiveValue>({ state: 'connecting', subscribe: () => () => {} });
+const LiveContext = createContext<LiveValue>({ state: 'off', subscribe: () => () => {} });
 
 /**
  * One WebSocket per tab for the current org (the client's followLiveEvents: back-off,
  * token refresh on 4401). Frames go to subscribers, the pages' query caches; switching
- * org opens a new socket.
+ * org opens a new socket. Without an org (`orgId` null) the server would refuse every
+ * attempt, so no socket is opened.
  */
-export function LiveSocketProvider({ orgId, children }: { orgId: string; children: ReactNode }) {
-  const [state, setState] = useState<LiveState>('connecting');
+export function LiveSocketProvider({ orgId, children }: { orgId: string | null; children: ReactNode }) {
+  const [state, setState] = useState<LiveState>(orgId ? 'connecting' : 'off');
   const listeners = useRef(new Set<Listener>());
 
   useEffect(() => {
+    if (!orgId) {
+      setState('off');
+      return;
+    }
     const follower = followLiveEvents(api, {
       onStateChange: setState,
       onEvent: (event) => {

@@ -1,7 +1,7 @@
 import { ApiError } from '@infrapilot/client';
 import { type Me, type MyOrg, type Permission, SESSION_HINT_COOKIE_NAME, roleAllows } from '@infrapilot/protocol';
 import { useQueryClient } from '@tanstack/react-query';
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { api, sessionEnded } from './api';
 
 /** The org chosen in the switcher survives a reload; it is an id, not a secret. */
@@ -34,25 +34,51 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const [state, setState] = useState<SessionValue['state']>('loading');
   const [me, setMe] = useState<Me | null>(null);
+  // The org of the data in the query cache. No query key holds the org id, so when the
+  // org changes under the pages, everything cached belongs to the old one.
+  const cachedOrgId = useRef<string | null>(null);
 
-  const loadMe = useCallback(async () => {
-    const stored = localStorage.getItem(ORG_STORAGE_KEY) ?? undefined;
-    api.useOrg(stored);
-    try {
-      setMe(await api.auth.me());
-    } catch (error) {
-      // A remembered org I no longer belong to: fall back to my default org.
-      if (!(error instanceof ApiError) || error.status !== 404 || !stored) throw error;
-      localStorage.removeItem(ORG_STORAGE_KEY);
-      api.useOrg(undefined);
-      setMe(await api.auth.me());
-    }
-    setState('signed-in');
-  }, []);
+  const adopt = useCallback(
+    (next: Me) => {
+      const nextOrgId = next.org?.id ?? null;
+      if (cachedOrgId.current !== null && cachedOrgId.current !== nextOrgId) queryClient.clear();
+      cachedOrgId.current = nextOrgId;
+      setMe(next);
+      setState('signed-in');
+    },
+    [queryClient],
+  );
+
+  /**
+   * Asks who I am in `orgId` (my default org when undefined). A remembered org I no
+   * longer belong to answers 404: then my default org, and the memory is dropped.
+   */
+  const loadMe = useCallback(
+    async (orgId: string | undefined) => {
+      api.useOrg(orgId);
+      try {
+        adopt(await api.auth.me());
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.status !== 404 || !orgId) throw error;
+        // Another tab may have remembered a different org meanwhile; that one stays.
+        if (localStorage.getItem(ORG_STORAGE_KEY) === orgId) localStorage.removeItem(ORG_STORAGE_KEY);
+        api.useOrg(undefined);
+        adopt(await api.auth.me());
+      }
+    },
+    [adopt],
+  );
+
+  /**
+   * A session starts in the org remembered in this browser. Only here: localStorage is
+   * shared by every tab, so reading it later would follow another tab's switch silently.
+   */
+  const startSession = useCallback(() => loadMe(localStorage.getItem(ORG_STORAGE_KEY) ?? undefined), [loadMe]);
 
   const signedOut = useCallback(() => {
     setMe(null);
     setState('signed-out');
+    cachedOrgId.current = null;
     queryClient.clear();
   }, [queryClient]);
 
@@ -71,12 +97,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     }
     api
       .refreshOnce()
-      .then((ok) => (ok ? loadMe() : signedOut()))
+      .then((ok) => (ok ? startSession() : signedOut()))
       .catch(() => !cancelled && signedOut());
     return () => {
       cancelled = true;
     };
-  }, [loadMe, signedOut]);
+  }, [startSession, signedOut]);
 
   const value = useMemo<SessionValue>(
     () => ({
@@ -86,12 +112,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       async signIn(email, password) {
         const reply = await api.auth.login({ email, password });
         if (reply.mfaRequired) return { done: false, mfaToken: reply.mfaToken };
-        await loadMe();
+        await startSession();
         return { done: true };
       },
       async verifyMfa(mfaToken, code) {
         await api.auth.verifyMfa({ mfaToken, code });
-        await loadMe();
+        await startSession();
       },
       async signOut() {
         try {
@@ -101,14 +127,21 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         }
       },
       async switchOrg(orgId) {
+        const previous = api.currentOrg;
         localStorage.setItem(ORG_STORAGE_KEY, orgId);
-        queryClient.clear();
-        await loadMe();
+        try {
+          await loadMe(orgId);
+        } catch (error) {
+          // Still showing the old org: its requests must keep going there too.
+          api.useOrg(previous);
+          throw error;
+        }
       },
-      reload: loadMe,
+      // The org this tab is in, whatever another tab chose since.
+      reload: () => loadMe(api.currentOrg),
       can: (permission) => Boolean(me?.org && roleAllows(me.org.role, permission)),
     }),
-    [state, me, loadMe, signedOut, queryClient],
+    [state, me, loadMe, startSession, signedOut],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

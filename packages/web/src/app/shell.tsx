@@ -1,4 +1,4 @@
-import { Activity, Building2, ChevronDown, KeyRound, LayoutDashboard, LogOut, Menu, Monitor, Moon, ScrollText, Server, Sun, User, Users } from 'lucide-react';
+import { Building2, ChevronDown, KeyRound, LayoutDashboard, LogOut, Menu, Monitor, Moon, ScrollText, Server, Sun, User, Users } from 'lucide-react';
 import type { Permission } from '@infrapilot/protocol';
 import { type ComponentType, useState } from 'react';
 import { NavLink, Outlet } from 'react-router';
@@ -13,10 +13,13 @@ import {
   DropdownMenuSeparator,
   DropdownMenuTrigger,
 } from '../components/ui/dropdown-menu';
+import { useToast } from '../components/ui/toast';
 import { useHostsLiveCache } from '../features/hosts/hosts-live-cache';
 import { lowerCaseRoleLabel } from '../features/members/roles';
 import { cn } from '../lib/class-names';
-import { LiveSocketProvider, useLiveState } from './live-socket';
+import { describeError } from '../lib/error-text';
+import { LiveIndicator } from './live-indicator';
+import { LiveSocketProvider } from './live-socket';
 import { useSession } from './session';
 import { type ThemeChoice, useTheme } from './theme';
 
@@ -42,7 +45,7 @@ export function Shell() {
   const { org } = useSession();
   const [menuOpen, setMenuOpen] = useState(false);
   return (
-    <LiveSocketProvider orgId={org?.id ?? 'none'}>
+    <LiveSocketProvider orgId={org?.id ?? null}>
       <HostsLiveCache />
       <div className="min-h-screen md:grid md:grid-cols-[14rem_1fr]">
         <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-card focus:p-2">
@@ -108,20 +111,28 @@ function Navigation({ onNavigate }: { onNavigate: () => void }) {
 
 function OrgSwitcher() {
   const { me, org, switchOrg } = useSession();
+  const notify = useToast();
   if (!me || !org) return null;
+  const role = lowerCaseRoleLabel(org.role);
+  // The accessible name says what the button does, then holds the visible text (WCAG 2.5.3, label in name).
   return (
     <DropdownMenu>
       <DropdownMenuTrigger asChild>
-        <Button variant="ghost" size="sm" aria-label="Switch organization">
+        <Button variant="ghost" size="sm" aria-label={`Switch organization: ${org.name} (${role})`}>
           <Building2 className="h-4 w-4" aria-hidden />
           <span className="max-w-40 truncate">{org.name}</span>
-          <span className="hidden text-xs text-muted-foreground sm:inline">({lowerCaseRoleLabel(org.role)})</span>
+          <span className="hidden text-xs text-muted-foreground sm:inline">({role})</span>
           <ChevronDown className="h-3 w-3" aria-hidden />
         </Button>
       </DropdownMenuTrigger>
       <DropdownMenuContent align="start">
         <DropdownMenuLabel>Organizations</DropdownMenuLabel>
-        <DropdownMenuRadioGroup value={org.id} onValueChange={(id) => void switchOrg(id)}>
+        <DropdownMenuRadioGroup
+          value={org.id}
+          onValueChange={(id) =>
+            void switchOrg(id).catch((error: unknown) => notify({ title: 'Could not switch organization', description: describeError(error).hint, tone: 'error' }))
+          }
+        >
           {me.orgs.map((other) => (
             <DropdownMenuRadioItem key={other.id} value={other.id}>
               {other.name} <span className="text-xs text-muted-foreground">{lowerCaseRoleLabel(other.role)}</span>
@@ -130,17 +141,6 @@ function OrgSwitcher() {
         </DropdownMenuRadioGroup>
       </DropdownMenuContent>
     </DropdownMenu>
-  );
-}
-
-function LiveIndicator() {
-  const state = useLiveState();
-  const live = state === 'live';
-  return (
-    <span className="hidden items-center gap-1 text-xs text-muted-foreground sm:flex" role="status" aria-label={live ? 'Live updates on' : 'Live updates reconnecting'}>
-      <Activity className={cn('h-3.5 w-3.5', live ? 'text-success' : 'text-warning')} aria-hidden />
-      {live ? 'Live' : 'Reconnecting…'}
-    </span>
   );
 }
 
@@ -169,12 +169,13 @@ function ThemeMenu() {
 
 function AccountMenu() {
   const { me, signOut } = useSession();
+  const who = me?.user?.email ?? me?.apiKey?.name;
   return (
     <DropdownMenu>
       <DropdownMenuTrigger asChild>
-        <Button variant="ghost" size="sm" aria-label="Account menu">
+        <Button variant="ghost" size="sm" aria-label={who ? `Account menu: ${who}` : 'Account menu'}>
           <User className="h-4 w-4" aria-hidden />
-          <span className="hidden max-w-48 truncate sm:inline">{me?.user?.email ?? me?.apiKey?.name}</span>
+          <span className="hidden max-w-48 truncate sm:inline">{who}</span>
         </Button>
       </DropdownMenuTrigger>
       <DropdownMenuContent align="end">

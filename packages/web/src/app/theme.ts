@@ -12,7 +12,7 @@ export function applyTheme(choice: ThemeChoice = readTheme()): void {
   document.documentElement.classList.toggle('dark', choice === 'dark' || (choice === 'system' && systemPrefersDark()));
 }
 
-export function readTheme(): ThemeChoice {
+function readTheme(): ThemeChoice {
   const stored = localStorage.getItem(STORAGE_KEY);
   return stored === 'light' || stored === 'dark' ? stored : 'system';
 }

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { formErrorMessage } from './error-text';
 
 /**
@@ -10,6 +10,14 @@ import { formErrorMessage } from './error-text';
 export function useFormSubmission(describe: (error: unknown) => string = formErrorMessage) {
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
+  // A request often ends by closing its dialog, which unmounts the form: nothing to update then.
+  const mounted = useRef(false);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
 
   const submit = async (request: () => Promise<unknown>): Promise<void> => {
     setBusy(true);
@@ -17,9 +25,9 @@ export function useFormSubmission(describe: (error: unknown) => string = formErr
     try {
       await request();
     } catch (error) {
-      setFailure(describe(error));
+      if (mounted.current) setFailure(describe(error));
     } finally {
-      setBusy(false);
+      if (mounted.current) setBusy(false);
     }
   };
 

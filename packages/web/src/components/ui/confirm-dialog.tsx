@@ -1,4 +1,4 @@
-import { type ReactElement, type ReactNode, useState } from 'react';
+import { type ReactElement, type ReactNode, useRef, useState } from 'react';
 import { useFormSubmission } from '../../lib/use-form-submission';
 import { Dialog, DialogContent, DialogFormFooter, DialogTrigger } from './dialog';
 import { FormAlert } from './form-alert';
@@ -6,6 +6,11 @@ import { FormAlert } from './form-alert';
 /**
  * Asks before a destructive action. The action runs only on the confirm button; the
  * dialog stays open (with the error) when it fails.
+ *
+ * Closing gives focus back to the trigger, except after the action went through: then
+ * the trigger is gone (a removed row, a hidden button) or about to go (when a refetch
+ * removes it after the dialog closed), and focus would fall to <body>, so it goes to the
+ * page's heading instead.
  */
 export function ConfirmDialog({
   trigger,
@@ -22,14 +27,34 @@ export function ConfirmDialog({
   onConfirm: () => Promise<unknown>;
 }) {
   const [open, setOpen] = useState(false);
+  const triggerRef = useRef<HTMLButtonElement>(null);
+  const confirmed = useRef(false);
+
+  const focusAfterClosing = (event: Event) => {
+    if (!confirmed.current && triggerRef.current?.isConnected) return;
+    const heading = document.querySelector<HTMLElement>('main h1');
+    if (!heading) return;
+    event.preventDefault();
+    heading.focus();
+  };
+
   return (
-    <Dialog open={open} onOpenChange={setOpen}>
-      <DialogTrigger asChild>{trigger}</DialogTrigger>
-      <DialogContent title={title} description={description}>
+    <Dialog
+      open={open}
+      onOpenChange={(next) => {
+        if (next) confirmed.current = false;
+        setOpen(next);
+      }}
+    >
+      <DialogTrigger asChild ref={triggerRef}>
+        {trigger}
+      </DialogTrigger>
+      <DialogContent title={title} description={description} onCloseAutoFocus={focusAfterClosing}>
         <ConfirmDialogActions
           confirmLabel={confirmLabel}
           onConfirm={async () => {
             await onConfirm();
+            confirmed.current = true;
             setOpen(false);
           }}
         />

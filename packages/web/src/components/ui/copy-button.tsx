@@ -1,10 +1,13 @@
 import { Check, Copy } from 'lucide-react';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Button } from './button';
 
 /** Copies text to the clipboard; falls back to selecting it where the Clipboard API is unavailable (plain http). */
 export function CopyButton({ text, label }: { text: string; label: string }) {
   const [copied, setCopied] = useState(false);
+  // "Copied" goes back to "Copy" after 2 s; a dialog closed sooner takes the timer with it.
+  const resetTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(resetTimer.current), []);
   return (
     <Button
       variant="secondary"
@@ -17,7 +20,8 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
           legacyCopy(text);
         }
         setCopied(true);
-        setTimeout(() => setCopied(false), 2000);
+        clearTimeout(resetTimer.current);
+        resetTimer.current = setTimeout(() => setCopied(false), 2000);
       }}
     >
       {copied ? <Check className="h-4 w-4" aria-hidden /> : <Copy className="h-4 w-4" aria-hidden />}

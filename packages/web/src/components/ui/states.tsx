@@ -46,7 +46,10 @@ export function PageHeader({ title, description, actions }: { title: string; des
   return (
     <div className="mb-5 flex flex-wrap items-end justify-between gap-3">
       <div>
-        <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
+        {/* Focusable from script only: focus lands here when the control that had it goes away (see ConfirmDialog). */}
+        <h1 tabIndex={-1} className="text-2xl font-semibold tracking-tight focus:outline-none">
+          {title}
+        </h1>
         {description && <p className="mt-1 text-sm text-muted-foreground">{description}</p>}
       </div>
       {actions && <div className="flex flex-wrap items-center gap-2">{actions}</div>}

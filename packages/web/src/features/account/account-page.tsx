@@ -33,7 +33,7 @@ export function AccountPage() {
           <div className="grid grid-cols-1 gap-4 lg:grid-cols-2 lg:items-start">
             <div className="grid grid-cols-1 gap-4">
               <ProfileCard me={me} />
-              <ChangePasswordForm changePassword={changePassword.mutateAsync} />
+              <ChangePasswordForm changePassword={changePassword} />
             </div>
             <MfaSection enabled={me.user.mfaEnabled} actions={MFA_ACTIONS} onChanged={reload} />
           </div>

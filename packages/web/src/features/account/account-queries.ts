@@ -2,7 +2,7 @@ import type { Session } from '@infrapilot/protocol';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../app/api';
 
-export const accountKeys = {
+const accountKeys = {
   all: ['account'] as const,
   sessions: () => ['account', 'sessions'] as const,
 };
@@ -26,11 +26,16 @@ export function useEndSession() {
   });
 }
 
-/** Changing the password signs out my other sessions, so their list changes too. */
+/**
+ * Changes my password; that signs out my other sessions, so their list changes too. A
+ * direct call rather than useMutation, whose cache would keep both passwords (the
+ * mutation's variables) for minutes after the form was cleared.
+ */
 export function useChangePassword() {
   const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (input: { currentPassword: string; newPassword: string }) => api.auth.changePassword(input),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: accountKeys.sessions() }),
-  });
+  return async (input: { currentPassword: string; newPassword: string }) => {
+    const reply = await api.auth.changePassword(input);
+    void queryClient.invalidateQueries({ queryKey: accountKeys.sessions() });
+    return reply;
+  };
 }

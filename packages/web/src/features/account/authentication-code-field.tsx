@@ -15,7 +15,10 @@ export function AuthenticationCodeField({
   error: string | null;
   acceptsRecoveryCode?: boolean;
 }) {
-  const codeRules = acceptsRecoveryCode ? { maxLength: 32 } : { inputMode: 'numeric' as const, pattern: '[0-9 ]*', maxLength: 8 };
+  // Recovery codes are upper-case letters and digits: capitals on phone keyboards, no spelling fixes.
+  const codeRules = acceptsRecoveryCode
+    ? { maxLength: 32, autoCapitalize: 'characters', spellCheck: false }
+    : { inputMode: 'numeric' as const, pattern: '[0-9 ]*', maxLength: 8 };
   return (
     <Field label="Authentication code" error={error ?? undefined}>
       {(props) => (

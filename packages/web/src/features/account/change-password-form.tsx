@@ -14,7 +14,7 @@ interface FieldErrors {
 }
 
 /** What is wrong with the form before asking the server (empty when nothing is). */
-export function checkPasswordChange(input: { currentPassword: string; newPassword: string; confirmPassword: string }): FieldErrors {
+function checkPasswordChange(input: { currentPassword: string; newPassword: string; confirmPassword: string }): FieldErrors {
   const errors: FieldErrors = {};
   if (!input.currentPassword) errors.currentPassword = 'Enter your current password';
   const parsed = NewPasswordSchema.safeParse(input.newPassword);
@@ -24,7 +24,7 @@ export function checkPasswordChange(input: { currentPassword: string; newPasswor
 }
 
 /** "Password changed; 2 other sessions signed out". */
-export function passwordChangedMessage(revokedSessions: number): string {
+function passwordChangedMessage(revokedSessions: number): string {
   return `Password changed; ${revokedSessions} other ${revokedSessions === 1 ? 'session' : 'sessions'} signed out`;
 }
 

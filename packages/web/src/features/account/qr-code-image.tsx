@@ -6,7 +6,7 @@ import { useEffect, useState } from 'react';
  * a canvas, which the component tests' DOM lacks, and SVG stays sharp at any zoom.
  * The page's CSP allows img-src data:.
  */
-export async function qrCodeDataUrl(text: string): Promise<string> {
+async function qrCodeDataUrl(text: string): Promise<string> {
   const svg = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
 }

@@ -38,7 +38,7 @@ export function SessionsCard() {
 }
 
 /** "Firefox on Linux (192.0.2.7)": how a person tells sessions apart. */
-export function whereOf(session: Session): string {
+function whereOf(session: Session): string {
   const device = describeUserAgent(session.userAgent);
   return session.ipAddress ? `${device} (${session.ipAddress})` : device;
 }

@@ -3,7 +3,7 @@ import { Badge } from '../../components/ui/badge';
 import { formatDateTime } from '../../lib/format';
 
 /** Whether a key still works: revoked beats expired beats active. */
-export function apiKeyStatus(key: ApiKey, now: number = Date.now()): 'revoked' | 'expired' | 'active' {
+function apiKeyStatus(key: ApiKey, now: number = Date.now()): 'revoked' | 'expired' | 'active' {
   if (key.revokedAt) return 'revoked';
   if (key.expiresAt && Date.parse(key.expiresAt) <= now) return 'expired';
   return 'active';

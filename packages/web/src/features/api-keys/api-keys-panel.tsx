@@ -11,7 +11,7 @@ import { CreateApiKeyDialog } from './create-api-key-dialog';
 
 export type ApiKeysApi = Pick<InfraPilotClient['apiKeys'], 'list' | 'create' | 'revoke'>;
 
-export const apiKeyKeys = { list: ['api-keys', 'list'] as const };
+const apiKeyKeys = { list: ['api-keys', 'list'] as const };
 
 const PAGE_SIZE = 50;
 
@@ -35,13 +35,14 @@ export function ApiKeysPanel({ canManage, grantableRoles, seesAllKeys, origin = 
   const { query, items } = usePagedList(apiKeyKeys.list, (cursor) => apiKeys.list({ limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }));
   const refresh = () => void queryClient.invalidateQueries({ queryKey: apiKeyKeys.list });
 
-  const create = useMutation({
-    mutationFn: (input: ApiKeyCreate) => apiKeys.create(input),
-    onSuccess: ({ apiKey }) => {
-      notify({ title: `Created API key ${apiKey.name}` });
-      refresh();
-    },
-  });
+  // The reply holds the key's secret. A direct call rather than useMutation, whose cache
+  // would keep it (as the mutation's data) for minutes after the dialog forgot it.
+  const create = async (input: ApiKeyCreate) => {
+    const reply = await apiKeys.create(input);
+    notify({ title: `Created API key ${reply.apiKey.name}` });
+    refresh();
+    return reply;
+  };
   const revoke = useMutation({
     mutationFn: (key: ApiKey) => apiKeys.revoke(key.id),
     onSuccess: (key) => {
@@ -56,7 +57,7 @@ export function ApiKeysPanel({ canManage, grantableRoles, seesAllKeys, origin = 
         title="API keys"
         description={`Keys let scripts and CI act in this organization with one role. ${seesAllKeys ? 'You see every key of the organization.' : 'You see the keys you created.'}`}
         // The one create dialog lives here, outside the list, so a refetch never unmounts it while it shows a secret.
-        actions={canManage && <CreateApiKeyDialog roles={grantableRoles} onCreate={create.mutateAsync} origin={origin} />}
+        actions={canManage && <CreateApiKeyDialog roles={grantableRoles} onCreate={create} origin={origin} />}
       />
       <PagedListView
         query={query}

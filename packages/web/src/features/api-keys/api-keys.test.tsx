@@ -3,6 +3,7 @@ import type { ApiKeyCreated, Page, ApiKey } from '@infrapilot/protocol';
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { makeApiKey, testId } from '../../testing/api-records';
+import { mutationCacheText } from '../../testing/mutation-cache-text';
 import { renderWithProviders } from '../../testing/render-with-providers';
 import { type ApiKeysApi, ApiKeysPanel } from './api-keys-panel';
 import { CreateApiKeyDialog } from './create-api-key-dialog';
@@ -106,7 +107,7 @@ describe('ApiKeysPanel', () => {
 
   it('keeps showing the secret while the list reloads after the first key is created', async () => {
     const apiKeys = fakeApiKeysApi([]);
-    const { user } = renderWithProviders(<ApiKeysPanel canManage grantableRoles={['operator', 'viewer']} seesAllKeys origin="https://infra.example" apiKeys={apiKeys} />);
+    const { user, queryClient } = renderWithProviders(<ApiKeysPanel canManage grantableRoles={['operator', 'viewer']} seesAllKeys origin="https://infra.example" apiKeys={apiKeys} />);
     expect(await screen.findByText('No API keys yet')).toBeTruthy();
     apiKeys.list.mockResolvedValue(page([created().apiKey]));
 
@@ -116,5 +117,10 @@ describe('ApiKeysPanel', () => {
 
     await waitFor(() => expect(apiKeys.list).toHaveBeenCalledTimes(2));
     expect(await screen.findByLabelText('API key')).toHaveProperty('textContent', SECRET);
+
+    // Done forgets the secret everywhere: on screen and in the query client.
+    await user.click(screen.getByRole('button', { name: 'Done' }));
+    expect(screen.queryByText(SECRET)).toBeNull();
+    expect(mutationCacheText(queryClient)).not.toContain(SECRET);
   });
 });

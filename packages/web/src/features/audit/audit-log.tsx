@@ -12,7 +12,7 @@ export type AuditApi = Pick<InfraPilotClient['audit'], 'list'>;
 
 const PAGE_SIZE = 50;
 
-export const auditKeys = {
+const auditKeys = {
   list: (filters: AuditFilters) => ['audit', 'list', filters] as const,
 };
 

@@ -12,7 +12,7 @@ import { statusTone } from './audit-status';
 const COLUMNS = 7;
 
 /** The tail of a UUIDv7: its head is a timestamp, so ids made the same minute share it. */
-export function shortId(id: string): string {
+function shortId(id: string): string {
   return `…${id.slice(-8)}`;
 }
 

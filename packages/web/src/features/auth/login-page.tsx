@@ -6,6 +6,7 @@ import { FormAlert } from '../../components/ui/form-alert';
 import { Field, Input } from '../../components/ui/input';
 import { signInErrorMessage } from '../../lib/error-text';
 import { useFormSubmission } from '../../lib/use-form-submission';
+import { AuthenticationCodeField } from '../account/authentication-code-field';
 
 /** Sign-in: e-mail and password, then the TOTP (or recovery code) step when MFA is on. */
 export function LoginPage() {
@@ -13,6 +14,7 @@ export function LoginPage() {
   const navigate = useNavigate();
   const location = useLocation();
   const [mfaToken, setMfaToken] = useState<string | null>(null);
+  const [code, setCode] = useState('');
   const { busy, failure, submit } = useFormSubmission(signInErrorMessage);
   const from = (location.state as { from?: string } | null)?.from ?? '/';
 
@@ -53,18 +55,24 @@ export function LoginPage() {
           <form
             className="grid gap-4"
             onSubmit={(event) =>
-              run(event, async (form) => {
-                await session.verifyMfa(mfaToken, String(form.get('code')).trim());
+              run(event, async () => {
+                await session.verifyMfa(mfaToken, code.trim());
                 navigate(from, { replace: true });
               })
             }
           >
             <p className="text-sm text-muted-foreground">Enter the 6-digit code from your authenticator app, or one of your recovery codes.</p>
-            <Field label="Authentication code">
-              {(props) => <Input {...props} name="code" autoComplete="one-time-code" autoCapitalize="characters" spellCheck={false} required autoFocus maxLength={32} />}
-            </Field>
+            {/* The refusal shows in the FormAlert above, as for the password step. */}
+            <AuthenticationCodeField value={code} onChange={setCode} error={null} acceptsRecoveryCode />
             <div className="flex gap-2">
-              <Button type="button" variant="secondary" onClick={() => setMfaToken(null)}>
+              <Button
+                type="button"
+                variant="secondary"
+                onClick={() => {
+                  setMfaToken(null);
+                  setCode('');
+                }}
+              >
                 Back
               </Button>
               <Button type="submit" className="flex-1" disabled={busy}>

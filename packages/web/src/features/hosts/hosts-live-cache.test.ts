@@ -6,6 +6,7 @@ import { host, liveFigures, metrics, metricsPoint, seededQueryClient } from './h
 
 const ID = '00000000-0000-7000-8000-000000000001';
 const OTHER_ID = '00000000-0000-7000-8000-000000000002';
+const READY = { type: 'ready', orgId: '00000000-0000-7000-8000-000000000009', at: '2026-01-01T12:03:00.000Z' } as const;
 
 function seeded() {
   const queryClient = seededQueryClient();
@@ -57,5 +58,36 @@ describe('applyLiveEvent', () => {
     applyLiveEvent(queryClient, { type: 'agent.removed', agentId: ID, at: '2026-01-01T12:02:00.000Z' });
     expect(queryClient.getQueryData<Page<Host>>(hostKeys.list())!.items).toHaveLength(2);
     expect(queryClient.getQueryData<Host>(hostKeys.detail(ID))).toMatchObject({ revokedAt: '2026-01-01T12:02:00.000Z', connected: false });
+  });
+
+  // Regression: every 'ready' frame refetched all ['hosts'] queries, including the system
+  // info (a round trip to the agent) and revoked hosts, whose 404 replaced the revoked banner.
+  it('on (re)connection refetches the hosts on screen, but not system info nor anything about a revoked host', () => {
+    const queryClient = seeded();
+    queryClient.setQueryData<AgentMetrics>(hostKeys.metrics(ID, '1h'), metrics(ID, [metricsPoint('2026-01-01T11:59:50.000Z')]));
+    queryClient.setQueryData(hostKeys.systemInfo(ID), { hostname: 'web-1' });
+    queryClient.setQueryData<Host>(hostKeys.detail(OTHER_ID), host({ id: OTHER_ID, name: 'db-1' }));
+    queryClient.setQueryData<AgentMetrics>(hostKeys.metrics(OTHER_ID, '1h'), metrics(OTHER_ID, [metricsPoint('2026-01-01T11:59:50.000Z')]));
+    applyLiveEvent(queryClient, { type: 'agent.removed', agentId: OTHER_ID, at: '2026-01-01T12:02:00.000Z' });
+
+    applyLiveEvent(queryClient, READY);
+
+    const invalidated = (key: readonly unknown[]) => queryClient.getQueryState(key)?.isInvalidated;
+    expect(invalidated(hostKeys.list())).toBe(true);
+    expect(invalidated(hostKeys.detail(ID))).toBe(true);
+    expect(invalidated(hostKeys.metrics(ID, '1h'))).toBe(true);
+    expect(invalidated(hostKeys.systemInfo(ID))).toBe(false);
+    expect(invalidated(hostKeys.detail(OTHER_ID))).toBe(false);
+    expect(invalidated(hostKeys.metrics(OTHER_ID, '1h'))).toBe(false);
+  });
+
+  it('leaves the metrics of a host revoked in the list alone even when its page was never opened', () => {
+    const queryClient = seededQueryClient();
+    queryClient.setQueryData<Page<Host>>(hostKeys.list(), { items: [host({ id: ID, name: 'web-1', revokedAt: '2026-01-01T12:02:00.000Z' })], nextCursor: null });
+    queryClient.setQueryData<AgentMetrics>(hostKeys.metrics(ID, '24h'), metrics(ID, [metricsPoint('2026-01-01T11:00:00.000Z')], 300));
+
+    applyLiveEvent(queryClient, READY);
+
+    expect(queryClient.getQueryState(hostKeys.metrics(ID, '24h'))?.isInvalidated).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import type { AgentMetrics, LiveEvent, Page } from '@infrapilot/protocol';
-import { type QueryClient, useQueryClient } from '@tanstack/react-query';
+import { type QueryClient, type QueryKey, useQueryClient } from '@tanstack/react-query';
 import { useLiveEvents } from '../../app/live-socket';
 import { type Host, METRIC_RANGES, hostKeys } from './hosts-queries';
 
@@ -31,9 +31,28 @@ export function applyLiveEvent(queryClient: QueryClient, event: LiveEvent): void
     case 'ready':
       // (Re)connected: frames sent while the socket was not open (down, or not yet open when
       // the page fetched) are lost, so what is on screen is refetched once.
-      void queryClient.invalidateQueries({ queryKey: hostKeys.all });
+      void queryClient.invalidateQueries({ queryKey: hostKeys.all, predicate: (query) => refetchedOnReconnect(queryClient, query.queryKey) });
       break;
   }
+}
+
+/**
+ * Which hosts queries a (re)connection refetches: not the system info (each one is a
+ * round trip to the agent, and the frames do not change it), and nothing about a host
+ * this tab saw revoked (the API now answers 404 for it, which would replace the revoked
+ * banner with "Not found").
+ */
+function refetchedOnReconnect(queryClient: QueryClient, queryKey: QueryKey): boolean {
+  const [, kind, id] = queryKey;
+  if (kind === 'system-info') return false;
+  if ((kind === 'detail' || kind === 'metrics') && typeof id === 'string') return !isRevokedHere(queryClient, id);
+  return true;
+}
+
+/** Whether this tab saw the host revoked (its cached record, in its page or in the list, says so). */
+function isRevokedHere(queryClient: QueryClient, id: string): boolean {
+  if (queryClient.getQueryData<Host>(hostKeys.detail(id))?.revokedAt) return true;
+  return Boolean(queryClient.getQueryData<Page<Host>>(hostKeys.list())?.items.some((host) => host.id === id && host.revokedAt));
 }
 
 /** Marks a host revoked in the list and its detail, so both grey it out until the page reloads. */

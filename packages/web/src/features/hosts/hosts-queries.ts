@@ -45,8 +45,20 @@ export function useHosts() {
   });
 }
 
+/**
+ * One host. Opened from the list, it shows the list's record at once (and refetches it
+ * when that is stale). A host this tab saw revoked is not asked for again: the API
+ * answers 404 for it now, and the page shows it as revoked instead.
+ */
 export function useHost(id: string) {
-  return useQuery({ queryKey: hostKeys.detail(id), queryFn: (): Promise<Host> => api.agents.get(id) });
+  const queryClient = useQueryClient();
+  return useQuery({
+    queryKey: hostKeys.detail(id),
+    queryFn: (): Promise<Host> => api.agents.get(id),
+    initialData: () => queryClient.getQueryData<Page<Host>>(hostKeys.list())?.items.find((host) => host.id === id),
+    initialDataUpdatedAt: () => queryClient.getQueryState(hostKeys.list())?.dataUpdatedAt,
+    enabled: (query) => !query.state.data?.revokedAt,
+  });
 }
 
 export function useHostMetrics(id: string, range: MetricRange) {

@@ -15,9 +15,11 @@ function fillColourOf(percent: number): string {
  */
 export function UsageBar({ label, percent, detail, className }: { label: string; percent: number | null; detail?: string; className?: string }) {
   if (percent === null || !Number.isFinite(percent)) {
+    // Text, not aria-label: screen readers ignore aria-label on an element without a role.
     return (
-      <span className={cn('text-xs text-muted-foreground', className)} aria-label={`${label}: no figures yet`}>
-        —
+      <span className={cn('text-xs text-muted-foreground', className)}>
+        <span aria-hidden>—</span>
+        <span className="sr-only">{label}: no figures yet</span>
       </span>
     );
   }

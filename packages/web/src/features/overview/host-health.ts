@@ -8,7 +8,7 @@ export const ATTENTION_THRESHOLD_PERCENT = 90;
 export const HOST_STATUSES: AgentStatus[] = ['active', 'offline', 'pending'];
 
 /** Revoked hosts stay in this tab's cache until the next fetch; they are gone for good. */
-export function hostsInService(hosts: Host[]): Host[] {
+function hostsInService(hosts: Host[]): Host[] {
   return hosts.filter((host) => !host.revokedAt);
 }
 

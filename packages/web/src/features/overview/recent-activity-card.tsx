@@ -12,7 +12,11 @@ import { statusTone } from '../audit/audit-status';
 
 const RECENT_LIMIT = 10;
 
-/** Under the 'audit' prefix, so anything that refreshes the audit log refreshes this too. */
+/**
+ * Beside the audit log's queries under the 'audit' prefix. Nothing invalidates it when
+ * something changes (changes do not announce themselves to the audit queries): it is
+ * refetched when the overview is opened again after the query client's staleTime.
+ */
 export const recentActivityKey = ['audit', 'recent', { limit: RECENT_LIMIT }] as const;
 
 /** The org's last few audited actions (shown only to roles with audit:read). */
@@ -34,7 +38,7 @@ export function RecentActivityCard() {
   );
 }
 
-export function RecentActivityTable({ entries }: { entries: AuditEntry[] }) {
+function RecentActivityTable({ entries }: { entries: AuditEntry[] }) {
   return (
     <Table aria-label="Recent activity">
       <TableHead>

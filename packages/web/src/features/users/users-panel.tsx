@@ -27,10 +27,19 @@ export function UsersPanel({ currentUserId, users = api.users }: { currentUserId
     void invalidatePeople(queryClient);
   };
 
-  const create = useMutation({
-    mutationFn: (input: UserCreate) => users.create(input),
-    onSuccess: ({ user }) => succeeded(`Created ${user.email}`),
-  });
+  // Creating a user and resetting a password carry a password (sent, or generated and
+  // returned once). They call the API directly rather than through useMutation, whose
+  // cache would keep that password (variables and data) for minutes after the dialog closed.
+  const create = async (input: UserCreate) => {
+    const reply = await users.create(input);
+    succeeded(`Created ${reply.user.email}`);
+    return reply;
+  };
+  const resetPassword = async (user: User) => {
+    const reply = await users.resetPassword(user.id);
+    succeeded(`Reset the password of ${user.email}`);
+    return reply;
+  };
   const disable = useMutation({ mutationFn: (user: User) => users.disable(user.id), onSuccess: (user) => succeeded(`Disabled ${user.email}`, 'They were signed out everywhere.') });
   const enable = useMutation({
     mutationFn: (user: User) => users.enable(user.id),
@@ -38,13 +47,12 @@ export function UsersPanel({ currentUserId, users = api.users }: { currentUserId
     // Enabling has no confirmation dialog to hold the error.
     onError: (error, user) => notify({ title: `Could not enable ${user.email}`, description: formErrorMessage(error), tone: 'error' }),
   });
-  const resetPassword = useMutation({ mutationFn: (user: User) => users.resetPassword(user.id), onSuccess: (_reply, user) => succeeded(`Reset the password of ${user.email}`) });
   const resetMfa = useMutation({ mutationFn: (user: User) => users.resetMfa(user.id), onSuccess: (_reply, user) => succeeded(`Turned MFA off for ${user.email}`) });
 
   const actions: UserActions = {
     disable: disable.mutateAsync,
     enable: enable.mutateAsync,
-    resetPassword: resetPassword.mutateAsync,
+    resetPassword,
     resetMfa: resetMfa.mutateAsync,
   };
 
@@ -53,7 +61,7 @@ export function UsersPanel({ currentUserId, users = api.users }: { currentUserId
       <PageHeader
         title="Users"
         description="Accounts of the people in this organization: create them, disable them, reset a forgotten password or a lost second factor."
-        actions={<CreateUserDialog onCreate={create.mutateAsync} />}
+        actions={<CreateUserDialog onCreate={create} />}
       />
       <PagedListView query={query} items={items} loadingLabel="Loading users…" empty={<EmptyState title="No users yet">Create the first one with "Create user" above.</EmptyState>}>
         <UsersTable users={items} currentUserId={currentUserId} actions={actions} />

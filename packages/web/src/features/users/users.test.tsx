@@ -3,6 +3,7 @@ import type { Role, User } from '@infrapilot/protocol';
 import { screen, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { makeUser, testId } from '../../testing/api-records';
+import { mutationCacheText } from '../../testing/mutation-cache-text';
 import { renderWithProviders } from '../../testing/render-with-providers';
 import { UsersPanel } from './users-panel';
 
@@ -43,7 +44,7 @@ async function openActions(user: ReturnType<typeof renderWithProviders>['user'],
 describe('UsersPanel', () => {
   it('shows a generated initial password once, and not after the dialog closes', async () => {
     const users = fakeUsersApi();
-    const { user } = renderWithProviders(<UsersPanel currentUserId={ME.id} users={users} />);
+    const { user, queryClient } = renderWithProviders(<UsersPanel currentUserId={ME.id} users={users} />);
     await screen.findByText('bob@example.com');
 
     await user.click(screen.getByRole('button', { name: 'Create user' }));
@@ -58,11 +59,13 @@ describe('UsersPanel', () => {
 
     await user.click(screen.getByRole('button', { name: 'Done' }));
     expect(screen.queryByText(GENERATED)).toBeNull();
+    // Nor does the query client keep it, where devtools or a later bug could show it.
+    expect(mutationCacheText(queryClient)).not.toContain(GENERATED);
   });
 
   it('creates a user with a chosen password without showing it back', async () => {
     const users = fakeUsersApi();
-    const { user } = renderWithProviders(<UsersPanel currentUserId={ME.id} users={users} />);
+    const { user, queryClient } = renderWithProviders(<UsersPanel currentUserId={ME.id} users={users} />);
     await user.click(await screen.findByRole('button', { name: 'Create user' }));
     await user.type(screen.getByLabelText('Name'), 'Carol');
     await user.type(screen.getByLabelText('Email'), 'carol@example.com');
@@ -77,11 +80,12 @@ describe('UsersPanel', () => {
     expect(users.create).toHaveBeenCalledWith({ email: 'carol@example.com', name: 'Carol', role: 'viewer', password: 'short-but-now-long-enough' });
     await waitFor(() => expect(screen.queryByLabelText('Email')).toBeNull());
     expect(screen.queryByLabelText('Initial password')).toBeNull();
+    expect(mutationCacheText(queryClient)).not.toContain('short-but-now-long-enough');
   });
 
   it('resets a password after confirmation and shows the new one once', async () => {
     const users = fakeUsersApi();
-    const { user } = renderWithProviders(<UsersPanel currentUserId={ME.id} users={users} />);
+    const { user, queryClient } = renderWithProviders(<UsersPanel currentUserId={ME.id} users={users} />);
     await openActions(user, 'bob@example.com');
     await user.click(screen.getByRole('menuitem', { name: 'Reset password' }));
     await user.click(screen.getByRole('button', { name: 'Reset password' }));
@@ -91,6 +95,7 @@ describe('UsersPanel', () => {
     expect(screen.getByText('Signed out of 2 sessions.')).toBeTruthy();
     await user.click(screen.getByRole('button', { name: 'Done' }));
     expect(screen.queryByText(GENERATED)).toBeNull();
+    expect(mutationCacheText(queryClient)).not.toContain(GENERATED);
   });
 
   it('offers Reset MFA only to people with MFA on', async () => {
