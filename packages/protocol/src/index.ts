@@ -9,3 +9,4 @@ export * from './api/api-keys.js';
 export * from './api/audit.js';
 export * from './api/agents.js';
 export * from './api/live.js';
+export * from './format.js';

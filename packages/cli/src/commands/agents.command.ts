@@ -1,4 +1,4 @@
-import type { Agent } from '@infrapilot/protocol';
+import { type Agent, formatBytes, formatDuration } from '@infrapilot/protocol';
 import type { Command } from 'commander';
 import type { CliRuntime } from '../cli-runtime.js';
 import { formatTime, type Output } from '../output.js';
@@ -208,29 +208,7 @@ function printAgent(output: Output, agent: Agent): void {
   );
 }
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-
-/** Bytes in binary units, one decimal from KiB up: 1.5 GiB. */
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
-}
-
 function usedOfTotal(used: number, total: number): string {
   return `${formatBytes(used)} / ${formatBytes(total)}`;
 }
 
-/** Seconds as days, hours and minutes: 3d 4h 5m. */
-export function formatDuration(seconds: number): string {
-  const days = Math.floor(seconds / 86_400);
-  const hours = Math.floor((seconds % 86_400) / 3600);
-  const minutes = Math.floor((seconds % 3600) / 60);
-  if (days > 0) return `${days}d ${hours}h ${minutes}m`;
-  if (hours > 0) return `${hours}h ${minutes}m`;
-  return `${minutes}m`;
-}

@@ -1,16 +1,7 @@
-const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+import { formatBytes } from '@infrapilot/protocol';
 
-/** 1536 → "1.5 KiB". */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '—';
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value >= 100 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${BYTE_UNITS[unit]}`;
-}
+// Shared with the CLI, so a host's figures read the same everywhere.
+export { formatBytes, formatDuration } from '@infrapilot/protocol';
 
 /** Bytes per second as "1.2 MiB/s". */
 export function formatRate(bytesPerSecond: number): string {
@@ -51,10 +42,3 @@ export function formatDateTime(iso: string | null | undefined): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 }
 
-/** 93784 s → "1d 2h 3m". */
-export function formatDuration(totalSeconds: number): string {
-  const days = Math.floor(totalSeconds / 86_400);
-  const hours = Math.floor((totalSeconds % 86_400) / 3_600);
-  const minutes = Math.floor((totalSeconds % 3_600) / 60);
-  return [days ? `${days}d` : '', hours ? `${hours}h` : '', `${minutes}m`].filter(Boolean).join(' ');
-}
