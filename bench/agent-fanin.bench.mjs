@@ -5,21 +5,16 @@
 //   node bench/agent-fanin.bench.mjs            all sizes, as a table
 //   node bench/agent-fanin.bench.mjs --fleet 50 one size, as JSON (what run() spawns)
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { startServer } from '../packages/server/dist/index.js';
+import { BENCH_EMAIL, BENCH_PASSWORD, startBenchServer } from './bench-server.mjs';
 import { simulateFleet } from './fleet-simulator.mjs';
 
 export const title = 'Agent fan-in: enroll, connect, heartbeat and ping a simulated fleet (SQLite, 1 s heartbeats)';
 
 const FLEETS = [50, 200];
 const DURATION_SECONDS = 10;
-const EMAIL = 'bench@example.com';
-const PASSWORD = 'bench password that is long enough';
 
 const MIB = 1024 * 1024;
 const here = fileURLToPath(import.meta.url);
@@ -28,30 +23,14 @@ const rssMiB = () => process.memoryUsage().rss / MIB;
 
 /** One fleet against a fresh server in this process. */
 async function measure(agents) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'infrapilot-bench-fanin-'));
   const rssBefore = rssMiB();
-  const server = await startServer(
-    {
-      dataDir,
-      masterKey: randomBytes(32).toString('base64'),
-      httpHost: '127.0.0.1',
-      httpPort: 0,
-      grpcHost: '127.0.0.1',
-      grpcPort: 0,
-      publicUrl: 'http://127.0.0.1',
-      heartbeatIntervalSeconds: 1,
-      adminEmail: EMAIL,
-      adminPassword: PASSWORD,
-      logLevel: 'silent',
-    },
-    { logger: false },
-  );
+  const { server, dataDir } = await startBenchServer('infrapilot-bench-fanin-');
   const rssServerIdle = rssMiB();
   try {
     const result = await simulateFleet({
       serverUrl: server.url,
-      email: EMAIL,
-      password: PASSWORD,
+      email: BENCH_EMAIL,
+      password: BENCH_PASSWORD,
       agents,
       durationSeconds: DURATION_SECONDS,
       // The server is thrown away afterwards; removing each agent would only add time.

@@ -22,7 +22,7 @@ const MIB = 1024 * 1024;
 const MAX_PINGS = 100_000;
 
 /** A host's figures as a heartbeat carries them; the same every time, stamped fresh. */
-function fixedMetrics() {
+export function fixedMetrics() {
   return {
     async collect() {
       return {

@@ -11,7 +11,6 @@
 //   node bench/live-fanout.bench.mjs --details     the same, and every size's raw figures as JSON on stderr
 //   node bench/live-fanout.bench.mjs --sockets 100 one size, as JSON (what run() spawns)
 import { execFile, fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { AgentRuntime, joinControlPlane } from '../packages/agent/dist/index.js';
 import { InfraPilotClient, liveSocketProtocols, liveSocketUrl } from '../packages/client/dist/index.js';
-import { startServer } from '../packages/server/dist/index.js';
-import { quantile, simulateFleet } from './fleet-simulator.mjs';
+import { BENCH_EMAIL, BENCH_PASSWORD, startBenchServer } from './bench-server.mjs';
+import { fixedMetrics, quantile, simulateFleet } from './fleet-simulator.mjs';
 
 export const title = 'Live fan-out: agent events pushed to S open dashboards over GET /ws (SQLite, 1 s heartbeats, 50 agents)';
 
@@ -31,8 +30,6 @@ const AGENTS = 50;
 const DURATION_SECONDS = 10;
 /** After the window, how long to wait for frames still on their way before counting. */
 const GRACE_MS = 1500;
-const EMAIL = 'bench@example.com';
-const PASSWORD = 'bench password that is long enough';
 
 const MIB = 1024 * 1024;
 const here = fileURLToPath(import.meta.url);
@@ -191,24 +188,6 @@ function startReader() {
 
 // ---------------------------------------------------------------------------- the extra agent
 
-/** A host's figures, the same every time, stamped fresh (as in the fleet simulator). */
-const fixedMetrics = {
-  async collect() {
-    return {
-      collectedAtUnixMs: Date.now(),
-      cpuPercent: 12.5,
-      memoryUsedBytes: 2 * 1024 * MIB,
-      memoryTotalBytes: 8 * 1024 * MIB,
-      disks: [{ mountPoint: '/', filesystem: 'ext4', usedBytes: 20 * 1024 * MIB, totalBytes: 100 * 1024 * MIB }],
-      loadAverage1m: 0.4,
-      loadAverage5m: 0.3,
-      loadAverage15m: 0.2,
-      networkReceiveBytesPerSecond: 12_000,
-      networkTransmitBytesPerSecond: 4_000,
-      uptimeSeconds: 86_400,
-    };
-  },
-};
 const quietLogger = { info() {}, warn() {}, error() {} };
 
 /**
@@ -228,7 +207,7 @@ async function extraAgent(client, { startAtMs, stopAtMs }) {
       stateDir,
       hostname: 'live-fanout-extra.fleet.test',
     });
-    const runtime = new AgentRuntime({ stateDir, logger: quietLogger, metrics: fixedMetrics, initialHeartbeatIntervalSeconds: 1 });
+    const runtime = new AgentRuntime({ stateDir, logger: quietLogger, metrics: fixedMetrics(), initialHeartbeatIntervalSeconds: 1 });
     // Active once its first heartbeat is acknowledged; it must be active to go offline.
     const firstBeat = new Promise((resolve) => runtime.on('heartbeat', ({ acknowledged }) => acknowledged && resolve(Date.now())));
     const finished = runtime.run().catch(() => undefined);
@@ -248,24 +227,8 @@ async function extraAgent(client, { startAtMs, stopAtMs }) {
 /** S sockets and a fleet of AGENTS against a fresh server in this process. */
 async function measure(socketCount) {
   const loadAtStart = loadavg();
-  const dataDir = mkdtempSync(join(tmpdir(), 'infrapilot-bench-live-'));
   const rssBefore = rssMiB();
-  const server = await startServer(
-    {
-      dataDir,
-      masterKey: randomBytes(32).toString('base64'),
-      httpHost: '127.0.0.1',
-      httpPort: 0,
-      grpcHost: '127.0.0.1',
-      grpcPort: 0,
-      publicUrl: 'http://127.0.0.1',
-      heartbeatIntervalSeconds: 1,
-      adminEmail: EMAIL,
-      adminPassword: PASSWORD,
-      logLevel: 'silent',
-    },
-    { logger: false },
-  );
+  const { server, dataDir } = await startBenchServer('infrapilot-bench-live-');
   const rssServerIdle = rssMiB();
   const readers = startReader();
   try {
@@ -296,7 +259,7 @@ async function measure(socketCount) {
     // credential (a viewer API key), the worst case for the per-minute credential re-check,
     // which checks each distinct credential once.
     const client = new InfraPilotClient({ baseUrl: server.url, userAgent: 'infrapilot-live-fanout-bench' });
-    await client.auth.login({ email: EMAIL, password: PASSWORD });
+    await client.auth.login({ email: BENCH_EMAIL, password: BENCH_PASSWORD });
     const org = await client.orgs.current();
     const keys = [];
     for (let i = 0; i < socketCount; i++) keys.push((await client.apiKeys.create({ name: `dashboard ${i}`, role: 'viewer' })).secret);
@@ -316,8 +279,8 @@ async function measure(socketCount) {
     let extra;
     const fleet = simulateFleet({
       serverUrl: server.url,
-      email: EMAIL,
-      password: PASSWORD,
+      email: BENCH_EMAIL,
+      password: BENCH_PASSWORD,
       agents: AGENTS,
       durationSeconds: DURATION_SECONDS,
       pingConcurrency: 0,
