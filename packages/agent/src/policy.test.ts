@@ -58,6 +58,7 @@ describe('loadPolicy', () => {
         proxy: ['/etc/nginx/conf.d', '/etc/caddy/sites'],
         backups: ['/var/backups/infrapilot'],
       },
+      docker: { actions: ['start', 'stop', 'restart', 'remove'] },
     });
     expect(policy).toEqual(DEFAULT_POLICY);
   });
@@ -92,6 +93,7 @@ paths:
       ],
       // A trailing slash names the same directory, so it is stored without one.
       paths: { proxy: ['/etc/caddy/sites'], backups: ['/var/backups/infrapilot'] },
+      docker: { actions: ['start', 'stop', 'restart', 'remove'] },
     });
   });
 

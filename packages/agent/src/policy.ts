@@ -80,6 +80,18 @@ const CapabilitiesSchema = z
   })
   .strict();
 
+/** Container actions the docker capability may take; stacks use the same list. */
+export const DOCKER_ACTIONS = ['start', 'stop', 'restart', 'remove'] as const;
+export type DockerActionName = (typeof DOCKER_ACTIONS)[number];
+
+const DockerSchema = z
+  .object({
+    // Which actions the control plane may take on containers; reading is always allowed
+    // while the docker capability is on. `[]` makes the host look-only.
+    actions: z.array(z.enum(DOCKER_ACTIONS)).default(() => [...DOCKER_ACTIONS]),
+  })
+  .strict();
+
 const PathsSchema = z
   .object({
     proxy: z.array(DirectorySchema).default(() => [...DEFAULT_PROXY_PATHS]),
@@ -93,6 +105,7 @@ export const AgentPolicySchema = z
     capabilities: CapabilitiesSchema.prefault({}),
     commands: z.array(CommandPatternSchema).default(() => []),
     paths: PathsSchema.prefault({}),
+    docker: DockerSchema.prefault({}),
   })
   .strict();
 
@@ -112,6 +125,7 @@ export const DEFAULT_POLICY: AgentPolicy = deepFreeze({
   capabilities: { system: true, docker: true, proxy: true, exec: false, jobs: false },
   commands: [],
   paths: { proxy: [...DEFAULT_PROXY_PATHS], backups: [...DEFAULT_BACKUP_PATHS] },
+  docker: { actions: [...DOCKER_ACTIONS] },
 });
 
 /** The policy file could not be read or is invalid; `problems` lists each one with its key path. */
@@ -243,4 +257,9 @@ function patternMatches(pattern: readonly string[], argv: readonly string[]): bo
 export function commandAllowed(policy: AgentPolicy, argv: readonly string[]): boolean {
   if (argv.length === 0) return false;
   return policy.commands.some((pattern) => patternMatches(pattern, argv));
+}
+
+/** Whether the policy lets the control plane take this action on containers (and stacks). */
+export function dockerActionAllowed(policy: AgentPolicy, action: DockerActionName): boolean {
+  return capabilityAllowed(policy, 'docker') && policy.docker.actions.includes(action);
 }

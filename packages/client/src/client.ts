@@ -10,6 +10,21 @@ import type {
   ApiKeyCreated,
   ApiKeyCreateSchema,
   AuditEntry,
+  Container,
+  ContainerDetail,
+  ContainerExecInput,
+  ContainerExecResult,
+  ContainerList,
+  ContainerListQuery,
+  ContainerLogs,
+  ContainerLogsQuery,
+  ContainerStats,
+  DockerEngine,
+  Image,
+  Network,
+  Stack,
+  StackActionReply,
+  Volume,
   AuditQuerySchema,
   EnrollmentToken,
   ErrorReply,
@@ -72,6 +87,18 @@ interface RequestOptions {
   query?: Query | undefined;
   /** Send credentials (default true). */
   authenticated?: boolean;
+}
+
+function containerBase(agentId: string): string {
+  return `/api/v1/agents/${encodeURIComponent(agentId)}/containers`;
+}
+
+function containerPath(agentId: string, container: string): string {
+  return `${containerBase(agentId)}/${encodeURIComponent(container)}`;
+}
+
+function stackPath(agentId: string, stack: string): string {
+  return `/api/v1/agents/${encodeURIComponent(agentId)}/stacks/${encodeURIComponent(stack)}`;
 }
 
 /** Typed client of the InfraPilot REST API, shared by the CLI, the web app and the tests. */
@@ -312,6 +339,50 @@ export class InfraPilotClient {
     enrollmentTokens: () => this.request<{ items: EnrollmentToken[] }>('GET', '/api/v1/agents/enrollment-tokens'),
     /** Revokes an unused enrollment token. */
     revokeEnrollmentToken: (id: string) => this.request<Ok>('DELETE', `/api/v1/agents/enrollment-tokens/${encodeURIComponent(id)}`),
+  };
+
+  /** Containers on every host (kept current from heartbeats and Docker events) and actions on them. */
+  readonly containers = {
+    /** All hosts' containers, filtered; with each host's Docker status. */
+    list: (query: ContainerListQuery = {}) => this.request<ContainerList>('GET', '/api/v1/containers', { query: query as Query }),
+    /** One host's containers. */
+    listOnHost: (agentId: string, query: Omit<ContainerListQuery, 'agentId'> = {}) =>
+      this.request<Page<Container>>('GET', `${containerBase(agentId)}`, { query: query as Query }),
+    /** Inspect: config, env (values only for operators), ports, mounts, networks. */
+    get: (agentId: string, container: string) => this.request<ContainerDetail>('GET', containerPath(agentId, container)),
+    start: (agentId: string, container: string) => this.request<Container>('POST', `${containerPath(agentId, container)}/start`),
+    stop: (agentId: string, container: string, query: { timeoutSeconds?: number } = {}) =>
+      this.request<Container>('POST', `${containerPath(agentId, container)}/stop`, { query }),
+    restart: (agentId: string, container: string, query: { timeoutSeconds?: number } = {}) =>
+      this.request<Container>('POST', `${containerPath(agentId, container)}/restart`, { query }),
+    remove: (agentId: string, container: string, query: { force?: boolean; volumes?: boolean } = {}) =>
+      this.request<Ok>('DELETE', containerPath(agentId, container), {
+        query: { force: query.force === undefined ? undefined : String(query.force), volumes: query.volumes === undefined ? undefined : String(query.volumes) },
+      }),
+    /** A page of log lines, newest last; pass nextCursor as `before` for older lines. */
+    logs: (agentId: string, container: string, query: ContainerLogsQuery = {}) =>
+      this.request<ContainerLogs>('GET', `${containerPath(agentId, container)}/logs`, { query: query as Query }),
+    stats: (agentId: string, container: string) => this.request<ContainerStats>('GET', `${containerPath(agentId, container)}/stats`),
+    /** Runs a command to completion (no TTY) and returns its exit code and output. */
+    exec: (agentId: string, container: string, input: ContainerExecInput) =>
+      this.request<ContainerExecResult>('POST', `${containerPath(agentId, container)}/exec`, { body: input }),
+  };
+
+  /** Compose stacks: containers grouped by their com.docker.compose.project label. */
+  readonly stacks = {
+    list: (query: { agentId?: string } = {}) => this.request<{ items: Stack[] }>('GET', '/api/v1/stacks', { query }),
+    listOnHost: (agentId: string) => this.request<{ items: Stack[] }>('GET', `/api/v1/agents/${encodeURIComponent(agentId)}/stacks`),
+    start: (agentId: string, stack: string) => this.request<StackActionReply>('POST', `${stackPath(agentId, stack)}/start`),
+    stop: (agentId: string, stack: string) => this.request<StackActionReply>('POST', `${stackPath(agentId, stack)}/stop`),
+    restart: (agentId: string, stack: string) => this.request<StackActionReply>('POST', `${stackPath(agentId, stack)}/restart`),
+  };
+
+  /** A host's Docker Engine: whether it answers, and its images, volumes and networks. */
+  readonly docker = {
+    engine: (agentId: string) => this.request<DockerEngine>('GET', `/api/v1/agents/${encodeURIComponent(agentId)}/docker`),
+    images: (agentId: string) => this.request<{ items: Image[] }>('GET', `/api/v1/agents/${encodeURIComponent(agentId)}/images`),
+    volumes: (agentId: string) => this.request<{ items: Volume[] }>('GET', `/api/v1/agents/${encodeURIComponent(agentId)}/volumes`),
+    networks: (agentId: string) => this.request<{ items: Network[] }>('GET', `/api/v1/agents/${encodeURIComponent(agentId)}/networks`),
   };
 
   /** /audit: the org's audit log, newest first. */

@@ -12,13 +12,51 @@ export const AGENT_PROTOCOL_VERSION = 1;
 export const CA_HASH_PATTERN = /^sha256:[0-9a-f]{64}$/;
 
 /** The command names an agent can announce; each maps to a oneof arm of ServerMessage. */
-export const AGENT_COMMANDS = ['ping', 'system.info'] as const;
+export const AGENT_COMMANDS = [
+  'ping',
+  'system.info',
+  'container.list',
+  'container.inspect',
+  'container.action',
+  'container.logs',
+  'container.stats',
+  'container.exec',
+  'stack.action',
+  'docker.resources',
+] as const;
 export type AgentCommandName = (typeof AGENT_COMMANDS)[number];
 
 /** The ServerMessage oneof arm that carries each command. */
 export const COMMAND_ARMS = {
   ping: 'ping',
   'system.info': 'systemInfo',
+  'container.list': 'containerList',
+  'container.inspect': 'containerInspect',
+  'container.action': 'containerAction',
+  'container.logs': 'containerLogs',
+  'container.stats': 'containerStats',
+  'container.exec': 'containerExec',
+  'stack.action': 'stackAction',
+  'docker.resources': 'dockerResources',
 } as const satisfies Record<AgentCommandName, string>;
+
+/**
+ * CommandError codes an agent answers with. The Docker ones map to HTTP on the server:
+ * docker_unavailable 503, not_found 404, conflict 409, invalid_argument 400,
+ * forbidden_by_policy 403 policy_denied.
+ */
+export const COMMAND_ERROR_CODES = [
+  'unsupported',
+  'forbidden_by_policy',
+  'deadline_exceeded',
+  'interrupted',
+  'failed',
+  'cancelled',
+  'docker_unavailable',
+  'not_found',
+  'conflict',
+  'invalid_argument',
+] as const;
+export type CommandErrorCode = (typeof COMMAND_ERROR_CODES)[number];
 
 export { AsyncQueue } from './async-queue.js';

@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'mfa_invalid_code',
   'refresh_token_raced',
   'forbidden',
+  'policy_denied',
   'not_found',
   'route_not_found',
   'conflict',
@@ -24,6 +25,7 @@ export const ERROR_CODES = [
   'agent_timeout',
   'capability_failed',
   'capability_unavailable',
+  'docker_unavailable',
   'internal_error',
   'service_unavailable',
 ] as const;

@@ -8,5 +8,6 @@ export * from './api/members.js';
 export * from './api/api-keys.js';
 export * from './api/audit.js';
 export * from './api/agents.js';
+export * from './api/containers.js';
 export * from './api/live.js';
 export * from './format.js';

@@ -87,6 +87,20 @@ export class CapabilityUnavailableError extends AgentError {
   }
 }
 
+/** The host's policy file forbids what was asked (the agent said so, or announced it as denied). */
+export class PolicyDeniedError extends AgentError {
+  constructor(message: string) {
+    super('policy_denied', 403, message);
+  }
+}
+
+/** The agent answers, but the Docker Engine on its host does not. */
+export class DockerUnavailableError extends AgentError {
+  constructor(message: string) {
+    super('docker_unavailable', 503, message);
+  }
+}
+
 export class CapabilityFailedError extends AgentError {
   readonly log: unknown;
   constructor(message: string, log: unknown) {

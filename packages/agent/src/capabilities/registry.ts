@@ -1,4 +1,4 @@
-import type { AgentMessage, ServerMessage } from '@infrapilot/protocol/agent';
+import type { AgentMessage, ExecInput, ServerMessage } from '@infrapilot/protocol/agent';
 import { COMMAND_ARMS, type AgentCommandName } from '@infrapilot/protocol/agent';
 import { capabilityAllowed, type AgentPolicy } from '../policy.js';
 
@@ -12,11 +12,25 @@ export type ResultPayload = Exclude<AgentMessage['payload'], { case: 'hello' | '
 export interface CommandContext {
   requestId: string;
   signal: AbortSignal;
+  /**
+   * Streaming handlers only: sends one message now, marked partial (more follow); the
+   * value the handler resolves with is the last. Dropped while disconnected.
+   */
+  emit(payload: ResultPayload): void;
+  /** Streaming handlers only: ExecInput messages the control plane sends for this request. */
+  onInput(listener: (input: ExecInput) => void): void;
+  /** Messages waiting to be written to the control plane; a producer pauses when this grows. */
+  backlog(): number;
 }
 
 /** Runs one command. Throwing CommandFailure answers with its code; any other error is "failed". */
 export interface CommandHandler {
   command: AgentCommandName;
+  /**
+   * A stream (followed logs, an exec session) runs until it ends or is cancelled: its
+   * deadline bounds only when it may start, and it ends when the CommandStream does.
+   */
+  streaming?: boolean;
   handle(payload: CommandPayload, context: CommandContext): Promise<ResultPayload>;
 }
 
@@ -60,6 +74,14 @@ export class CapabilityRegistry {
   announced(): string[] {
     return [...this.byArm.values()]
       .filter(({ capability }) => capabilityAllowed(this.policy, capability.name))
+      .map(({ handler }) => handler.command)
+      .sort();
+  }
+
+  /** Command names this agent serves but the policy forbids, sent in Hello. */
+  deniedByPolicy(): string[] {
+    return [...this.byArm.values()]
+      .filter(({ capability }) => !capabilityAllowed(this.policy, capability.name))
       .map(({ handler }) => handler.command)
       .sort();
   }

@@ -11,6 +11,8 @@ import {
   HelloSchema,
   SystemMetricsSchema,
   type AgentMessage,
+  type ContainerEvent,
+  type DockerState,
   type SystemMetrics,
 } from '@infrapilot/protocol/agent';
 import { MetricsCollector, type SystemMetricsSample } from '../capabilities/metrics/metrics-collector.js';
@@ -26,6 +28,14 @@ import { createKeyAndRequest, lifetimeOf, renewalDueAt } from './identity.js';
 import { StateStore, type AgentCredentials } from './state-store.js';
 import { openConnection, type AgentConnection } from './transport.js';
 
+/** What the docker capability offers the runtime (capabilities/docker). */
+export interface DockerStateSource {
+  /** Engine status and every container, with CPU and memory as of the last sample. */
+  state(): Promise<DockerState>;
+  /** Calls back on each container event Docker reports, from now until close. */
+  onEvent(listener: (event: ContainerEvent) => void): void;
+}
+
 /** The control plane turned this agent away for good: removed, or a certificate it no longer knows. */
 export class AgentRejectedError extends Error {}
 
@@ -37,8 +47,10 @@ export interface AgentRuntimeOptions {
   logger?: AgentLogger;
   backoff?: BackoffOptions;
   metrics?: { collect(): Promise<SystemMetricsSample> };
-  /** Extra capabilities beyond `system` (later: docker, proxy, ...). */
+  /** Extra capabilities beyond `system` (docker, exec, later proxy, ...). */
   capabilities?: Capability[];
+  /** The host's Docker view: its state rides on every heartbeat, its events go up at once. */
+  docker?: DockerStateSource;
   /** Heartbeat interval until the server says otherwise. */
   initialHeartbeatIntervalSeconds?: number;
 }
@@ -130,7 +142,13 @@ export class AgentRuntime extends EventEmitter<AgentRuntimeEvents> {
       new ExecutedRequests(join(options.stateDir, 'executed-requests.log')),
       (answer) => this.sendAnswer(answer),
       (event) => this.emit('dispatch', event),
+      Date.now,
+      () => this.outbound?.size ?? 0,
     );
+    // Sent only while connected: a missed event is healed by the next heartbeat's full state.
+    options.docker?.onEvent((event) => {
+      this.outbound?.push(create(AgentMessageSchema, { payload: { case: 'containerEvent', value: event } }));
+    });
   }
 
   /** The agent id from the state dir (run() fails fast when the host is not enrolled). */
@@ -214,7 +232,12 @@ export class AgentRuntime extends EventEmitter<AgentRuntimeEvents> {
       create(AgentMessageSchema, {
         payload: {
           case: 'hello',
-          value: create(HelloSchema, { agentVersion: AGENT_VERSION, protocolVersion: AGENT_PROTOCOL_VERSION, capabilities: this.registry.announced() }),
+          value: create(HelloSchema, {
+            agentVersion: AGENT_VERSION,
+            protocolVersion: AGENT_PROTOCOL_VERSION,
+            capabilities: this.registry.announced(),
+            deniedByPolicy: this.registry.deniedByPolicy(),
+          }),
         },
       }),
     );
@@ -244,6 +267,7 @@ export class AgentRuntime extends EventEmitter<AgentRuntimeEvents> {
       throw error;
     } finally {
       this.stopping.signal.removeEventListener('abort', onStop);
+      this.dispatcher.abortStreams();
       outbound.end();
       if (this.outbound === outbound) this.outbound = undefined;
       if (this.connection === connection) this.connection = undefined;
@@ -254,6 +278,8 @@ export class AgentRuntime extends EventEmitter<AgentRuntimeEvents> {
 
   private sendAnswer(answer: AgentMessage): void {
     if (this.outbound?.push(answer)) return;
+    // A stream's batches are worth nothing on another connection: its reader is gone.
+    if (answer.partial) return;
     this.pendingAnswers.push(answer);
     if (this.pendingAnswers.length > PENDING_ANSWERS_LIMIT) this.pendingAnswers.shift();
   }
@@ -280,7 +306,11 @@ export class AgentRuntime extends EventEmitter<AgentRuntimeEvents> {
       return;
     }
     try {
-      const response = await connection.client.heartbeat({ metrics: sample, agentVersion: AGENT_VERSION }, { timeoutMs: HEARTBEAT_TIMEOUT_MS });
+      const docker = await this.options.docker?.state().catch((error: unknown) => {
+        this.logger.warn(`Could not read Docker's state: ${describe(error)}`);
+        return undefined;
+      });
+      const response = await connection.client.heartbeat({ metrics: sample, agentVersion: AGENT_VERSION, docker }, { timeoutMs: HEARTBEAT_TIMEOUT_MS });
       this.failedHeartbeats = 0;
       if (response.heartbeatIntervalSeconds > 0) this.heartbeatIntervalSeconds = response.heartbeatIntervalSeconds;
       this.emit('heartbeat', { acknowledged: response.acknowledged });

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
-import { AgentMessageSchema, CommandErrorSchema, type AgentMessage, type ServerMessage } from '@infrapilot/protocol/agent';
-import { CommandFailure, type CapabilityRegistry, type CommandPayload } from '../capabilities/registry.js';
+import { AgentMessageSchema, CommandErrorSchema, type AgentMessage, type ExecInput, type ServerMessage } from '@infrapilot/protocol/agent';
+import { CommandFailure, type CapabilityRegistry, type CommandContext, type CommandPayload } from '../capabilities/registry.js';
 import type { ExecutedRequests } from './executed-requests.js';
 
 /** Something the dispatcher reports, for logs and tests. */
@@ -20,6 +20,9 @@ function errorAnswer(requestId: string, code: string, message: string): AgentMes
  */
 export class CommandDispatcher {
   private readonly running = new Map<string, AbortController>();
+  /** Running streams, which end with the CommandStream they were opened on. */
+  private readonly streams = new Set<string>();
+  private readonly inputListeners = new Map<string, (input: ExecInput) => void>();
 
   constructor(
     private readonly registry: CapabilityRegistry,
@@ -27,6 +30,7 @@ export class CommandDispatcher {
     private readonly send: (message: AgentMessage) => void,
     private readonly onEvent: (event: DispatchEvent) => void = () => {},
     private readonly now: () => number = Date.now,
+    private readonly backlog: () => number = () => 0,
   ) {}
 
   /** Handles one message from the server (Welcome is the runtime's business, not ours). */
@@ -35,6 +39,10 @@ export class CommandDispatcher {
     if (payload.case === 'welcome') return;
     if (payload.case === 'cancel') {
       this.running.get(payload.value.targetRequestId)?.abort(new CommandFailure('cancelled', 'Cancelled by the control plane'));
+      return;
+    }
+    if (payload.case === 'execInput') {
+      this.inputListeners.get(requestId)?.(payload.value);
       return;
     }
     if (!requestId) return; // Nothing to answer to; a malformed command is dropped.
@@ -65,13 +73,27 @@ export class CommandDispatcher {
     }
     this.executed.start(requestId, deadline);
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new CommandFailure('deadline_exceeded', 'The command ran past its deadline')), remaining);
+    const streaming = resolution.handler.streaming === true;
+    // A stream's deadline is the last moment it may start; it then runs until it ends.
+    const timer = streaming ? undefined : setTimeout(() => controller.abort(new CommandFailure('deadline_exceeded', 'The command ran past its deadline')), remaining);
     this.running.set(requestId, controller);
+    if (streaming) this.streams.add(requestId);
     this.onEvent({ kind: 'executed', requestId, command: resolution.handler.command });
     const aborted = new Promise<never>((_, reject) => {
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
     });
-    Promise.race([resolution.handler.handle(payload as CommandPayload, { requestId, signal: controller.signal }), aborted])
+    const context: CommandContext = {
+      requestId,
+      signal: controller.signal,
+      emit: (result) => {
+        if (!controller.signal.aborted) this.send(create(AgentMessageSchema, { requestId, partial: true, payload: result }));
+      },
+      onInput: (listener) => {
+        this.inputListeners.set(requestId, listener);
+      },
+      backlog: this.backlog,
+    };
+    Promise.race([resolution.handler.handle(payload as CommandPayload, context), aborted])
       .then(
         (result) => create(AgentMessageSchema, { requestId, payload: result }),
         (error: unknown) =>
@@ -82,6 +104,8 @@ export class CommandDispatcher {
       .then((answer) => {
         clearTimeout(timer);
         this.running.delete(requestId);
+        this.streams.delete(requestId);
+        this.inputListeners.delete(requestId);
         this.executed.finish(requestId, answer);
         this.send(answer);
       });
@@ -93,6 +117,11 @@ export class CommandDispatcher {
     this.executed.start(requestId, deadline || this.now());
     this.executed.finish(requestId, answer);
     this.send(answer);
+  }
+
+  /** Ends every running stream: the CommandStream they belonged to is gone, and so is their reader. */
+  abortStreams(): void {
+    for (const requestId of this.streams) this.running.get(requestId)?.abort(new CommandFailure('cancelled', 'The connection to the control plane ended'));
   }
 
   /** Stops everything still running (the agent is shutting down). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AgentLiveFiguresSchema, AgentMetricsPointSchema, AgentStatusSchema } from './agents.js';
 import { IdSchema, TimestampSchema } from './common.js';
+import { ContainerSchema } from './containers.js';
 
 /** The WebSocket that pushes what changes in the current org (GET /ws). */
 export const LIVE_PATH = '/ws';
@@ -26,5 +27,8 @@ export const LiveEventSchema = z.discriminatedUnion('type', [
     live: AgentLiveFiguresSchema.describe('What the host list shows'),
     point: AgentMetricsPointSchema.describe('One new chart point (samples = 1)'),
   }),
+  z.object({ type: z.literal('container.changed'), agentId: IdSchema, container: ContainerSchema, event: z.string().describe("Docker's action, e.g. start, die") }),
+  z.object({ type: z.literal('container.removed'), agentId: IdSchema, containerId: z.string(), at: TimestampSchema }),
+  z.object({ type: z.literal('containers.synced'), agentId: IdSchema, at: TimestampSchema }),
 ]);
 export type LiveEvent = z.infer<typeof LiveEventSchema>;

@@ -10,6 +10,8 @@ import {
   ServerMessageSchema,
   WelcomeSchema,
   type AgentMessage,
+  type ContainerEvent,
+  type DockerState,
   type ServerMessage,
 } from '@infrapilot/protocol/agent';
 import { AppError } from '../errors.js';
@@ -41,6 +43,14 @@ export interface GatewayLogger {
   warn(object: object, message: string): void;
 }
 
+/** Where Docker state from agents goes (the containers module). */
+export interface DockerStateSink {
+  /** The full state a heartbeat carries. */
+  recordState(principal: AgentPrincipal, state: DockerState): Promise<void>;
+  /** One container event, sent by the agent as Docker reports it. */
+  recordEvent(principal: AgentPrincipal, event: ContainerEvent): Promise<void>;
+}
+
 export interface AgentGatewayOptions {
   host: string;
   port: number;
@@ -49,6 +59,7 @@ export interface AgentGatewayOptions {
   commands: CommandRouter;
   logger: GatewayLogger;
   metrics: GatewayMetrics;
+  docker?: DockerStateSink;
 }
 
 export interface AgentGateway {
@@ -156,7 +167,14 @@ export async function startAgentGateway(options: AgentGatewayOptions): Promise<A
       },
 
       async heartbeat(request, context) {
-        const interval = await agents.recordHeartbeat(principalOf(context), request.metrics, request.agentVersion);
+        const principal = principalOf(context);
+        const interval = await agents.recordHeartbeat(principal, request.metrics, request.agentVersion);
+        if (request.docker && options.docker) {
+          // Containers are a view that the next heartbeat heals: a failure here must not fail the heartbeat.
+          await options.docker.recordState(principal, request.docker).catch((error: unknown) => {
+            logger.warn({ agentId: principal.agentId, err: error instanceof Error ? error.message : String(error) }, 'could not record Docker state');
+          });
+        }
         return { acknowledged: true, heartbeatIntervalSeconds: interval };
       },
 
@@ -186,6 +204,7 @@ export async function startAgentGateway(options: AgentGatewayOptions): Promise<A
         const detach = commands.attach({
           agentId: principal.agentId,
           capabilities: new Set(hello.capabilities),
+          deniedByPolicy: new Set(hello.deniedByPolicy),
           send: (message) => outbound.push(message),
           close: (reason) => {
             closedWith = CLOSE_STATUS[reason];
@@ -193,11 +212,23 @@ export async function startAgentGateway(options: AgentGatewayOptions): Promise<A
           },
         });
         logger.info({ agentId: principal.agentId, version: hello.agentVersion, capabilities: hello.capabilities }, 'agent connected');
+        let containerEvents: Promise<void> = Promise.resolve();
         // Answers arrive independently of what we send; read them until the agent hangs up.
         void (async () => {
           try {
             for (let next = await inbound.next(); !next.done; next = await inbound.next()) {
-              commands.receive(principal.agentId, next.value as AgentMessage);
+              const message = next.value as AgentMessage;
+              if (message.payload.case === 'containerEvent') {
+                const event = message.payload.value;
+                // In order: a start recorded after the die that followed it would show a dead container running.
+                containerEvents = containerEvents.then(() =>
+                  options.docker?.recordEvent(principal, event).catch((error: unknown) => {
+                    logger.warn({ agentId: principal.agentId, err: error instanceof Error ? error.message : String(error) }, 'could not record a container event');
+                  }),
+                );
+                continue;
+              }
+              commands.receive(principal.agentId, message);
             }
           } catch {
             // A reset stream ends the session the same way as a clean close.

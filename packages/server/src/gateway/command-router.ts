@@ -3,11 +3,24 @@ import {
   CancelSchema,
   COMMAND_ARMS,
   ServerMessageSchema,
+  ExecInputSchema,
   type AgentCommandName,
   type AgentMessage,
+  type ExecInput,
   type ServerMessage,
 } from '@infrapilot/protocol/agent';
-import { AgentOfflineError, AppError, AgentTimeoutError, CapabilityFailedError, CapabilityUnavailableError } from '../errors.js';
+import {
+  AgentOfflineError,
+  AgentTimeoutError,
+  AppError,
+  CapabilityFailedError,
+  CapabilityUnavailableError,
+  ConflictError,
+  DockerUnavailableError,
+  NotFoundError,
+  PolicyDeniedError,
+  ValidationError,
+} from '../errors.js';
 import { newId } from '../platform/ids.js';
 
 /** The command arms of ServerMessage's oneof (not Welcome or Cancel). */
@@ -22,6 +35,8 @@ export interface AgentSession {
   agentId: string;
   /** Command names the agent announced in Hello. */
   capabilities: ReadonlySet<string>;
+  /** Command names the agent knows but its host's policy forbids. */
+  deniedByPolicy?: ReadonlySet<string>;
   send(message: ServerMessage): void;
   /** Ends the stream at once: the agent was removed, reconnected elsewhere, or we are shutting down. */
   close(reason: SessionCloseReason): void;
@@ -29,10 +44,36 @@ export interface AgentSession {
 
 interface PendingCommand {
   agentId: string;
+  agentName: string;
   message: ServerMessage;
   resolve(result: ResultPayload): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
+}
+
+/** An open stream: the agent's session it runs on and where its messages go. */
+interface OpenStream {
+  agentId: string;
+  session: AgentSession;
+  agentName: string;
+  listener: StreamListener;
+}
+
+/** Told what a stream (followed logs, an exec session) brings, until it ends. */
+export interface StreamListener {
+  /** A partial message: more follow. */
+  message(payload: ResultPayload): void;
+  /** The end: the last message on success, or why it failed (the agent went away included). */
+  end(outcome: { final: ResultPayload } | { error: AppError }): void;
+}
+
+/** The control plane's end of a stream. */
+export interface StreamHandle {
+  requestId: string;
+  /** Keystrokes, a resize or end of input, for an exec session. */
+  input(input: Partial<Pick<ExecInput, 'data' | 'columns' | 'rows' | 'closeStdin'>>): void;
+  /** Asks the agent to stop; `end` is not called after this. */
+  cancel(): void;
 }
 
 export interface SendOptions {
@@ -43,6 +84,26 @@ export interface SendOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The HTTP-facing error for a CommandError an agent answered with. */
+export function agentErrorFor(agentName: string, code: string, text: string): AppError {
+  switch (code) {
+    case 'deadline_exceeded':
+      return new AgentTimeoutError(agentName, 0, `The agent stopped the command at its deadline: ${text}`);
+    case 'forbidden_by_policy':
+      return new PolicyDeniedError(`Agent ${agentName} refused: ${text}`);
+    case 'docker_unavailable':
+      return new DockerUnavailableError(`Docker is not available on ${agentName}: ${text}`);
+    case 'not_found':
+      return new NotFoundError('Resource', text);
+    case 'conflict':
+      return new ConflictError(text);
+    case 'invalid_argument':
+      return new ValidationError(text);
+    default:
+      return new CapabilityFailedError(`The agent could not run the command (${code}): ${text}`, { code, message: text });
+  }
+}
 
 function commandNameOf(arm: CommandPayload['case']): AgentCommandName {
   return (Object.entries(COMMAND_ARMS).find(([, value]) => value === arm)?.[0] ?? arm) as AgentCommandName;
@@ -57,6 +118,7 @@ function commandNameOf(arm: CommandPayload['case']): AgentCommandName {
 export class CommandRouter {
   private readonly sessions = new Map<string, AgentSession>();
   private readonly pending = new Map<string, PendingCommand>();
+  private readonly streams = new Map<string, OpenStream>();
 
   /**
    * `now` is wall-clock time, not the app's Clock: a deadline is an instant the agent
@@ -72,12 +134,17 @@ export class CommandRouter {
   attach(session: AgentSession): () => void {
     const previous = this.sessions.get(session.agentId);
     this.sessions.set(session.agentId, session);
-    if (previous && previous !== session) previous.close('replaced');
+    if (previous && previous !== session) {
+      previous.close('replaced');
+      this.endStreamsOf(previous);
+    }
     for (const command of this.pending.values()) {
       if (command.agentId === session.agentId) session.send(command.message);
     }
     return () => {
       if (this.sessions.get(session.agentId) === session) this.sessions.delete(session.agentId);
+      // A stream lives on one CommandStream: the agent ends it there too.
+      this.endStreamsOf(session);
     };
   }
 
@@ -94,6 +161,7 @@ export class CommandRouter {
     const session = this.sessions.get(agentId);
     this.sessions.delete(agentId);
     session?.close(reason);
+    if (session) this.endStreamsOf(session);
     for (const [requestId, command] of this.pending) {
       if (command.agentId !== agentId) continue;
       clearTimeout(command.timer);
@@ -108,7 +176,8 @@ export class CommandRouter {
     const session = this.sessions.get(agentId);
     if (!session) return Promise.reject(new AgentOfflineError(agentName));
     const commandName = commandNameOf(payload.case);
-    if (!session.capabilities.has(commandName)) return Promise.reject(new CapabilityUnavailableError(agentName, commandName));
+    const refusal = this.refusalOf(session, commandName, agentName);
+    if (refusal) return Promise.reject(refusal);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const requestId = newId();
     const message = create(ServerMessageSchema, {
@@ -129,7 +198,7 @@ export class CommandRouter {
         );
         reject(new AgentTimeoutError(agentName, Math.round(timeoutMs / 100) / 10));
       }, waitMs);
-      this.pending.set(requestId, { agentId, message, resolve, reject, timer });
+      this.pending.set(requestId, { agentId, agentName, message, resolve, reject, timer });
       session.send(message);
     });
     answer.then(
@@ -139,18 +208,96 @@ export class CommandRouter {
     return answer;
   }
 
+  private refusalOf(session: AgentSession, commandName: AgentCommandName, agentName: string): AppError | undefined {
+    if (session.capabilities.has(commandName)) return undefined;
+    if (session.deniedByPolicy?.has(commandName)) {
+      return new PolicyDeniedError(
+        `The policy file of ${agentName} (/etc/infrapilot/agent.yaml) does not allow "${commandName}"` +
+          (commandName === 'container.exec' ? '; the host owner can allow it with `capabilities: { exec: true }`' : ''),
+      );
+    }
+    return new CapabilityUnavailableError(agentName, commandName);
+  }
+
+  /**
+   * Opens a stream: a command whose answers keep coming (followed logs, an exec
+   * session) until it ends, is cancelled, or the agent's CommandStream closes. Unlike
+   * send(), a stream is never re-sent on reconnect: its reader would have to start over.
+   * Throws at once when the agent is offline or does not offer the command.
+   */
+  openStream(agentId: string, payload: CommandPayload, listener: StreamListener, options: SendOptions = {}): StreamHandle {
+    const agentName = options.agentName ?? agentId;
+    const session = this.sessions.get(agentId);
+    if (!session) throw new AgentOfflineError(agentName);
+    const refusal = this.refusalOf(session, commandNameOf(payload.case), agentName);
+    if (refusal) throw refusal;
+    const requestId = newId();
+    this.streams.set(requestId, { agentId, session, agentName, listener });
+    session.send(
+      create(ServerMessageSchema, { requestId, deadlineUnixMs: BigInt(this.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS)), payload }),
+    );
+    return {
+      requestId,
+      input: (input) => {
+        if (!this.streams.has(requestId)) return;
+        session.send(create(ServerMessageSchema, { requestId, payload: { case: 'execInput', value: create(ExecInputSchema, input) } }));
+      },
+      cancel: () => {
+        if (!this.streams.delete(requestId)) return;
+        session.send(
+          create(ServerMessageSchema, { requestId: newId(), payload: { case: 'cancel', value: create(CancelSchema, { targetRequestId: requestId }) } }),
+        );
+      },
+    };
+  }
+
+  /** Streams open right now (for /metrics and tests). */
+  get openStreamCount(): number {
+    return this.streams.size;
+  }
+
+  private endStreamsOf(session: AgentSession): void {
+    for (const [requestId, stream] of this.streams) {
+      if (stream.session !== session) continue;
+      this.streams.delete(requestId);
+      stream.listener.end({ error: new AgentOfflineError(stream.agentName) });
+    }
+  }
+
+  private receiveOnStream(stream: OpenStream, message: AgentMessage): void {
+    const { payload } = message;
+    if (payload.case === 'hello' || payload.case === undefined) return;
+    if (payload.case === 'error') {
+      this.streams.delete(message.requestId);
+      stream.listener.end({ error: agentErrorFor(stream.agentName, payload.value.code, payload.value.message) });
+      return;
+    }
+    if (message.partial) {
+      stream.listener.message(payload);
+      return;
+    }
+    this.streams.delete(message.requestId);
+    stream.listener.end({ final: payload });
+  }
+
   /** An answer from an agent's stream. Answers to requests we no longer wait for are dropped. */
   receive(agentId: string, message: AgentMessage): void {
+    const stream = this.streams.get(message.requestId);
+    if (stream) {
+      if (stream.agentId === agentId) this.receiveOnStream(stream, message);
+      return;
+    }
     const command = this.pending.get(message.requestId);
     // Only the agent the command went to can answer it.
     if (!command || command.agentId !== agentId) return;
+    // A unary command answers once; stray partial messages are not its answer.
+    if (message.partial) return;
     clearTimeout(command.timer);
     this.pending.delete(message.requestId);
     const { payload } = message;
     if (payload.case === 'error') {
       const { code, message: text } = payload.value;
-      if (code === 'deadline_exceeded') command.reject(new AgentTimeoutError(agentId, 0, `The agent stopped the command at its deadline: ${text}`));
-      else command.reject(new CapabilityFailedError(`The agent could not run the command (${code}): ${text}`, { code, message: text }));
+      command.reject(agentErrorFor(command.agentName, code, text));
       return;
     }
     if (payload.case === 'hello' || payload.case === undefined) {
@@ -162,7 +309,10 @@ export class CommandRouter {
 
   /** Fails every waiting command and forgets every session (server shutdown). */
   close(): void {
-    for (const session of this.sessions.values()) session.close('shutdown');
+    for (const session of this.sessions.values()) {
+      session.close('shutdown');
+      this.endStreamsOf(session);
+    }
     this.sessions.clear();
     for (const command of this.pending.values()) {
       clearTimeout(command.timer);

@@ -14,15 +14,15 @@
 // @generated from file infrapilot/agent/v1/agent.proto (package infrapilot.agent.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file infrapilot/agent/v1/agent.proto.
  */
 export const file_infrapilot_agent_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("Ch9pbmZyYXBpbG90L2FnZW50L3YxL2FnZW50LnByb3RvEhNpbmZyYXBpbG90LmFnZW50LnYxIsoBCg9SZWdpc3RlclJlcXVlc3QSGAoQZW5yb2xsbWVudF90b2tlbhgBIAEoCRIQCghob3N0bmFtZRgCIAEoCRIVCg1hZ2VudF92ZXJzaW9uGAMgASgJEicKAm9zGAUgASgLMhsuaW5mcmFwaWxvdC5hZ2VudC52MS5Pc0luZm8SGwoTY2VydGlmaWNhdGVfcmVxdWVzdBgGIAEoDBIYChBwcm90b2NvbF92ZXJzaW9uGAcgASgNEg4KBm9yZ19pZBgIIAEoCUoECAQQBSKfAQoQUmVnaXN0ZXJSZXNwb25zZRIQCghhZ2VudF9pZBgBIAEoCRIXCg9jZXJ0aWZpY2F0ZV9wZW0YAiABKAkSIgoaaGVhcnRiZWF0X2ludGVydmFsX3NlY29uZHMYBCABKA0SDgoGb3JnX2lkGAUgASgJEhoKEmNhX2NlcnRpZmljYXRlX3BlbRgGIAEoCUoECAMQBFIKY2xpZW50X2tleSJOCgZPc0luZm8SDAoEbmFtZRgBIAEoCRIOCgZrZXJuZWwYAiABKAkSFAoMYXJjaGl0ZWN0dXJlGAMgASgJEhAKCHBsYXRmb3JtGAQgASgJIjYKF1JlbmV3Q2VydGlmaWNhdGVSZXF1ZXN0EhsKE2NlcnRpZmljYXRlX3JlcXVlc3QYASABKAwiMwoYUmVuZXdDZXJ0aWZpY2F0ZVJlc3BvbnNlEhcKD2NlcnRpZmljYXRlX3BlbRgBIAEoCSJuChBIZWFydGJlYXRSZXF1ZXN0EjMKB21ldHJpY3MYAiABKAsyIi5pbmZyYXBpbG90LmFnZW50LnYxLlN5c3RlbU1ldHJpY3MSFQoNYWdlbnRfdmVyc2lvbhgDIAEoCUoECAEQAlIIYWdlbnRfaWQiZQoRSGVhcnRiZWF0UmVzcG9uc2USFAoMYWNrbm93bGVkZ2VkGAEgASgIEiIKGmhlYXJ0YmVhdF9pbnRlcnZhbF9zZWNvbmRzGAMgASgNSgQIAhADUhBwZW5kaW5nX2NvbW1hbmRzIuECCg1TeXN0ZW1NZXRyaWNzEhwKFGNvbGxlY3RlZF9hdF91bml4X21zGAEgASgDEhMKC2NwdV9wZXJjZW50GAIgASgBEhkKEW1lbW9yeV91c2VkX2J5dGVzGAMgASgEEhoKEm1lbW9yeV90b3RhbF9ieXRlcxgEIAEoBBItCgVkaXNrcxgFIAMoCzIeLmluZnJhcGlsb3QuYWdlbnQudjEuRGlza1VzYWdlEhcKD2xvYWRfYXZlcmFnZV8xbRgGIAEoARIXCg9sb2FkX2F2ZXJhZ2VfNW0YByABKAESGAoQbG9hZF9hdmVyYWdlXzE1bRgIIAEoARIoCiBuZXR3b3JrX3JlY2VpdmVfYnl0ZXNfcGVyX3NlY29uZBgJIAEoARIpCiFuZXR3b3JrX3RyYW5zbWl0X2J5dGVzX3Blcl9zZWNvbmQYCiABKAESFgoOdXB0aW1lX3NlY29uZHMYCyABKAQiXQoJRGlza1VzYWdlEhMKC21vdW50X3BvaW50GAEgASgJEhIKCmZpbGVzeXN0ZW0YAiABKAkSEgoKdXNlZF9ieXRlcxgDIAEoBBITCgt0b3RhbF9ieXRlcxgEIAEoBCJJChJQdXNoTWV0cmljc1JlcXVlc3QSMwoHc2FtcGxlcxgBIAMoCzIiLmluZnJhcGlsb3QuYWdlbnQudjEuU3lzdGVtTWV0cmljcyInChNQdXNoTWV0cmljc1Jlc3BvbnNlEhAKCGFjY2VwdGVkGAEgASgNIpkCCg1TZXJ2ZXJNZXNzYWdlEhIKCnJlcXVlc3RfaWQYASABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgCIAEoAxIvCgd3ZWxjb21lGAMgASgLMhwuaW5mcmFwaWxvdC5hZ2VudC52MS5XZWxjb21lSAASLQoGY2FuY2VsGAQgASgLMhsuaW5mcmFwaWxvdC5hZ2VudC52MS5DYW5jZWxIABIwCgRwaW5nGAogASgLMiAuaW5mcmFwaWxvdC5hZ2VudC52MS5QaW5nQ29tbWFuZEgAEj0KC3N5c3RlbV9pbmZvGAsgASgLMiYuaW5mcmFwaWxvdC5hZ2VudC52MS5TeXN0ZW1JbmZvQ29tbWFuZEgAQgkKB3BheWxvYWQi/QEKDEFnZW50TWVzc2FnZRISCgpyZXF1ZXN0X2lkGAEgASgJEisKBWhlbGxvGAIgASgLMhouaW5mcmFwaWxvdC5hZ2VudC52MS5IZWxsb0gAEjIKBWVycm9yGAMgASgLMiEuaW5mcmFwaWxvdC5hZ2VudC52MS5Db21tYW5kRXJyb3JIABIvCgRwaW5nGAogASgLMh8uaW5mcmFwaWxvdC5hZ2VudC52MS5QaW5nUmVzdWx0SAASPAoLc3lzdGVtX2luZm8YCyABKAsyJS5pbmZyYXBpbG90LmFnZW50LnYxLlN5c3RlbUluZm9SZXN1bHRIAEIJCgdwYXlsb2FkIk4KBUhlbGxvEhUKDWFnZW50X3ZlcnNpb24YASABKAkSGAoQcHJvdG9jb2xfdmVyc2lvbhgCIAEoDRIUCgxjYXBhYmlsaXRpZXMYAyADKAkiPwoHV2VsY29tZRIQCghhZ2VudF9pZBgBIAEoCRIiChpoZWFydGJlYXRfaW50ZXJ2YWxfc2Vjb25kcxgCIAEoDSIjCgZDYW5jZWwSGQoRdGFyZ2V0X3JlcXVlc3RfaWQYASABKAkiLQoMQ29tbWFuZEVycm9yEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCSIeCgtQaW5nQ29tbWFuZBIPCgdwYXlsb2FkGAEgASgMIjkKClBpbmdSZXN1bHQSDwoHcGF5bG9hZBgBIAEoDBIaChJhZ2VudF90aW1lX3VuaXhfbXMYAiABKAMiEwoRU3lzdGVtSW5mb0NvbW1hbmQi7QEKEFN5c3RlbUluZm9SZXN1bHQSEAoIaG9zdG5hbWUYASABKAkSJwoCb3MYAiABKAsyGy5pbmZyYXBpbG90LmFnZW50LnYxLk9zSW5mbxIRCgljcHVfY291bnQYAyABKA0SEQoJY3B1X21vZGVsGAQgASgJEhoKEm1lbW9yeV90b3RhbF9ieXRlcxgFIAEoBBIWCg51cHRpbWVfc2Vjb25kcxgGIAEoBBIVCg1hZ2VudF92ZXJzaW9uGAcgASgJEhcKD3J1bnRpbWVfdmVyc2lvbhgIIAEoCRIUCgxjYXBhYmlsaXRpZXMYCSADKAky8gMKDEFnZW50U2VydmljZRJXCghSZWdpc3RlchIkLmluZnJhcGlsb3QuYWdlbnQudjEuUmVnaXN0ZXJSZXF1ZXN0GiUuaW5mcmFwaWxvdC5hZ2VudC52MS5SZWdpc3RlclJlc3BvbnNlEm8KEFJlbmV3Q2VydGlmaWNhdGUSLC5pbmZyYXBpbG90LmFnZW50LnYxLlJlbmV3Q2VydGlmaWNhdGVSZXF1ZXN0Gi0uaW5mcmFwaWxvdC5hZ2VudC52MS5SZW5ld0NlcnRpZmljYXRlUmVzcG9uc2USWgoJSGVhcnRiZWF0EiUuaW5mcmFwaWxvdC5hZ2VudC52MS5IZWFydGJlYXRSZXF1ZXN0GiYuaW5mcmFwaWxvdC5hZ2VudC52MS5IZWFydGJlYXRSZXNwb25zZRJaCg1Db21tYW5kU3RyZWFtEiEuaW5mcmFwaWxvdC5hZ2VudC52MS5BZ2VudE1lc3NhZ2UaIi5pbmZyYXBpbG90LmFnZW50LnYxLlNlcnZlck1lc3NhZ2UoATABEmAKC1B1c2hNZXRyaWNzEicuaW5mcmFwaWxvdC5hZ2VudC52MS5QdXNoTWV0cmljc1JlcXVlc3QaKC5pbmZyYXBpbG90LmFnZW50LnYxLlB1c2hNZXRyaWNzUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("Ch9pbmZyYXBpbG90L2FnZW50L3YxL2FnZW50LnByb3RvEhNpbmZyYXBpbG90LmFnZW50LnYxIsoBCg9SZWdpc3RlclJlcXVlc3QSGAoQZW5yb2xsbWVudF90b2tlbhgBIAEoCRIQCghob3N0bmFtZRgCIAEoCRIVCg1hZ2VudF92ZXJzaW9uGAMgASgJEicKAm9zGAUgASgLMhsuaW5mcmFwaWxvdC5hZ2VudC52MS5Pc0luZm8SGwoTY2VydGlmaWNhdGVfcmVxdWVzdBgGIAEoDBIYChBwcm90b2NvbF92ZXJzaW9uGAcgASgNEg4KBm9yZ19pZBgIIAEoCUoECAQQBSKfAQoQUmVnaXN0ZXJSZXNwb25zZRIQCghhZ2VudF9pZBgBIAEoCRIXCg9jZXJ0aWZpY2F0ZV9wZW0YAiABKAkSIgoaaGVhcnRiZWF0X2ludGVydmFsX3NlY29uZHMYBCABKA0SDgoGb3JnX2lkGAUgASgJEhoKEmNhX2NlcnRpZmljYXRlX3BlbRgGIAEoCUoECAMQBFIKY2xpZW50X2tleSJOCgZPc0luZm8SDAoEbmFtZRgBIAEoCRIOCgZrZXJuZWwYAiABKAkSFAoMYXJjaGl0ZWN0dXJlGAMgASgJEhAKCHBsYXRmb3JtGAQgASgJIjYKF1JlbmV3Q2VydGlmaWNhdGVSZXF1ZXN0EhsKE2NlcnRpZmljYXRlX3JlcXVlc3QYASABKAwiMwoYUmVuZXdDZXJ0aWZpY2F0ZVJlc3BvbnNlEhcKD2NlcnRpZmljYXRlX3BlbRgBIAEoCSKgAQoQSGVhcnRiZWF0UmVxdWVzdBIzCgdtZXRyaWNzGAIgASgLMiIuaW5mcmFwaWxvdC5hZ2VudC52MS5TeXN0ZW1NZXRyaWNzEhUKDWFnZW50X3ZlcnNpb24YAyABKAkSMAoGZG9ja2VyGAQgASgLMiAuaW5mcmFwaWxvdC5hZ2VudC52MS5Eb2NrZXJTdGF0ZUoECAEQAlIIYWdlbnRfaWQiZQoRSGVhcnRiZWF0UmVzcG9uc2USFAoMYWNrbm93bGVkZ2VkGAEgASgIEiIKGmhlYXJ0YmVhdF9pbnRlcnZhbF9zZWNvbmRzGAMgASgNSgQIAhADUhBwZW5kaW5nX2NvbW1hbmRzIuECCg1TeXN0ZW1NZXRyaWNzEhwKFGNvbGxlY3RlZF9hdF91bml4X21zGAEgASgDEhMKC2NwdV9wZXJjZW50GAIgASgBEhkKEW1lbW9yeV91c2VkX2J5dGVzGAMgASgEEhoKEm1lbW9yeV90b3RhbF9ieXRlcxgEIAEoBBItCgVkaXNrcxgFIAMoCzIeLmluZnJhcGlsb3QuYWdlbnQudjEuRGlza1VzYWdlEhcKD2xvYWRfYXZlcmFnZV8xbRgGIAEoARIXCg9sb2FkX2F2ZXJhZ2VfNW0YByABKAESGAoQbG9hZF9hdmVyYWdlXzE1bRgIIAEoARIoCiBuZXR3b3JrX3JlY2VpdmVfYnl0ZXNfcGVyX3NlY29uZBgJIAEoARIpCiFuZXR3b3JrX3RyYW5zbWl0X2J5dGVzX3Blcl9zZWNvbmQYCiABKAESFgoOdXB0aW1lX3NlY29uZHMYCyABKAQiXQoJRGlza1VzYWdlEhMKC21vdW50X3BvaW50GAEgASgJEhIKCmZpbGVzeXN0ZW0YAiABKAkSEgoKdXNlZF9ieXRlcxgDIAEoBBITCgt0b3RhbF9ieXRlcxgEIAEoBCJJChJQdXNoTWV0cmljc1JlcXVlc3QSMwoHc2FtcGxlcxgBIAMoCzIiLmluZnJhcGlsb3QuYWdlbnQudjEuU3lzdGVtTWV0cmljcyInChNQdXNoTWV0cmljc1Jlc3BvbnNlEhAKCGFjY2VwdGVkGAEgASgNIoMHCg1TZXJ2ZXJNZXNzYWdlEhIKCnJlcXVlc3RfaWQYASABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgCIAEoAxIvCgd3ZWxjb21lGAMgASgLMhwuaW5mcmFwaWxvdC5hZ2VudC52MS5XZWxjb21lSAASLQoGY2FuY2VsGAQgASgLMhsuaW5mcmFwaWxvdC5hZ2VudC52MS5DYW5jZWxIABIwCgRwaW5nGAogASgLMiAuaW5mcmFwaWxvdC5hZ2VudC52MS5QaW5nQ29tbWFuZEgAEj0KC3N5c3RlbV9pbmZvGAsgASgLMiYuaW5mcmFwaWxvdC5hZ2VudC52MS5TeXN0ZW1JbmZvQ29tbWFuZEgAEkMKDmNvbnRhaW5lcl9saXN0GAwgASgLMikuaW5mcmFwaWxvdC5hZ2VudC52MS5Db250YWluZXJMaXN0Q29tbWFuZEgAEkkKEWNvbnRhaW5lcl9pbnNwZWN0GA0gASgLMiwuaW5mcmFwaWxvdC5hZ2VudC52MS5Db250YWluZXJJbnNwZWN0Q29tbWFuZEgAEkcKEGNvbnRhaW5lcl9hY3Rpb24YDiABKAsyKy5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lckFjdGlvbkNvbW1hbmRIABJDCg5jb250YWluZXJfbG9ncxgPIAEoCzIpLmluZnJhcGlsb3QuYWdlbnQudjEuQ29udGFpbmVyTG9nc0NvbW1hbmRIABJFCg9jb250YWluZXJfc3RhdHMYECABKAsyKi5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lclN0YXRzQ29tbWFuZEgAEkMKDmNvbnRhaW5lcl9leGVjGBEgASgLMikuaW5mcmFwaWxvdC5hZ2VudC52MS5Db250YWluZXJFeGVjQ29tbWFuZEgAEjQKCmV4ZWNfaW5wdXQYEiABKAsyHi5pbmZyYXBpbG90LmFnZW50LnYxLkV4ZWNJbnB1dEgAEj8KDHN0YWNrX2FjdGlvbhgTIAEoCzInLmluZnJhcGlsb3QuYWdlbnQudjEuU3RhY2tBY3Rpb25Db21tYW5kSAASRwoQZG9ja2VyX3Jlc291cmNlcxgUIAEoCzIrLmluZnJhcGlsb3QuYWdlbnQudjEuRG9ja2VyUmVzb3VyY2VzQ29tbWFuZEgAQgkKB3BheWxvYWQi7gYKDEFnZW50TWVzc2FnZRISCgpyZXF1ZXN0X2lkGAEgASgJEisKBWhlbGxvGAIgASgLMhouaW5mcmFwaWxvdC5hZ2VudC52MS5IZWxsb0gAEjIKBWVycm9yGAMgASgLMiEuaW5mcmFwaWxvdC5hZ2VudC52MS5Db21tYW5kRXJyb3JIABIvCgRwaW5nGAogASgLMh8uaW5mcmFwaWxvdC5hZ2VudC52MS5QaW5nUmVzdWx0SAASPAoLc3lzdGVtX2luZm8YCyABKAsyJS5pbmZyYXBpbG90LmFnZW50LnYxLlN5c3RlbUluZm9SZXN1bHRIABJCCg5jb250YWluZXJfbGlzdBgMIAEoCzIoLmluZnJhcGlsb3QuYWdlbnQudjEuQ29udGFpbmVyTGlzdFJlc3VsdEgAEkgKEWNvbnRhaW5lcl9pbnNwZWN0GA0gASgLMisuaW5mcmFwaWxvdC5hZ2VudC52MS5Db250YWluZXJJbnNwZWN0UmVzdWx0SAASRgoQY29udGFpbmVyX2FjdGlvbhgOIAEoCzIqLmluZnJhcGlsb3QuYWdlbnQudjEuQ29udGFpbmVyQWN0aW9uUmVzdWx0SAASQgoOY29udGFpbmVyX2xvZ3MYDyABKAsyKC5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lckxvZ3NSZXN1bHRIABJECg9jb250YWluZXJfc3RhdHMYECABKAsyKS5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lclN0YXRzUmVzdWx0SAASNgoLZXhlY19vdXRwdXQYESABKAsyHy5pbmZyYXBpbG90LmFnZW50LnYxLkV4ZWNPdXRwdXRIABI+CgxzdGFja19hY3Rpb24YEyABKAsyJi5pbmZyYXBpbG90LmFnZW50LnYxLlN0YWNrQWN0aW9uUmVzdWx0SAASRgoQZG9ja2VyX3Jlc291cmNlcxgUIAEoCzIqLmluZnJhcGlsb3QuYWdlbnQudjEuRG9ja2VyUmVzb3VyY2VzUmVzdWx0SAASPgoPY29udGFpbmVyX2V2ZW50GBUgASgLMiMuaW5mcmFwaWxvdC5hZ2VudC52MS5Db250YWluZXJFdmVudEgAEg8KB3BhcnRpYWwYBCABKAhCCQoHcGF5bG9hZCJoCgVIZWxsbxIVCg1hZ2VudF92ZXJzaW9uGAEgASgJEhgKEHByb3RvY29sX3ZlcnNpb24YAiABKA0SFAoMY2FwYWJpbGl0aWVzGAMgAygJEhgKEGRlbmllZF9ieV9wb2xpY3kYBCADKAkiPwoHV2VsY29tZRIQCghhZ2VudF9pZBgBIAEoCRIiChpoZWFydGJlYXRfaW50ZXJ2YWxfc2Vjb25kcxgCIAEoDSIjCgZDYW5jZWwSGQoRdGFyZ2V0X3JlcXVlc3RfaWQYASABKAkiLQoMQ29tbWFuZEVycm9yEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCSIeCgtQaW5nQ29tbWFuZBIPCgdwYXlsb2FkGAEgASgMIjkKClBpbmdSZXN1bHQSDwoHcGF5bG9hZBgBIAEoDBIaChJhZ2VudF90aW1lX3VuaXhfbXMYAiABKAMiEwoRU3lzdGVtSW5mb0NvbW1hbmQi7QEKEFN5c3RlbUluZm9SZXN1bHQSEAoIaG9zdG5hbWUYASABKAkSJwoCb3MYAiABKAsyGy5pbmZyYXBpbG90LmFnZW50LnYxLk9zSW5mbxIRCgljcHVfY291bnQYAyABKA0SEQoJY3B1X21vZGVsGAQgASgJEhoKEm1lbW9yeV90b3RhbF9ieXRlcxgFIAEoBBIWCg51cHRpbWVfc2Vjb25kcxgGIAEoBBIVCg1hZ2VudF92ZXJzaW9uGAcgASgJEhcKD3J1bnRpbWVfdmVyc2lvbhgIIAEoCRIUCgxjYXBhYmlsaXRpZXMYCSADKAkilAEKC0RvY2tlclN0YXRlEhEKCWF2YWlsYWJsZRgBIAEoCBIPCgdwcm9ibGVtGAIgASgJEhAKCGVuZHBvaW50GAMgASgJEhYKDmVuZ2luZV92ZXJzaW9uGAQgASgJEjcKCmNvbnRhaW5lcnMYBSADKAsyIy5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lclN0YXRlIlYKC1BvcnRCaW5kaW5nEgoKAmlwGAEgASgJEhQKDHByaXZhdGVfcG9ydBgCIAEoDRITCgtwdWJsaWNfcG9ydBgDIAEoDRIQCghwcm90b2NvbBgEIAEoCSKOAwoOQ29udGFpbmVyU3RhdGUSFAoMY29udGFpbmVyX2lkGAEgASgJEgwKBG5hbWUYAiABKAkSDQoFaW1hZ2UYAyABKAkSDQoFc3RhdGUYBCABKAkSEgoKc3RhY2tfbmFtZRgFIAEoCRITCgtjcHVfcGVyY2VudBgGIAEoARIUCgxtZW1vcnlfYnl0ZXMYByABKAQSGgoSbWVtb3J5X2xpbWl0X2J5dGVzGAggASgEEhUKDXJlc3RhcnRfY291bnQYCSABKAUSEwoLc3RhdHVzX3RleHQYCiABKAkSGgoSY3JlYXRlZF9hdF91bml4X21zGAsgASgDEhoKEnN0YXJ0ZWRfYXRfdW5peF9tcxgMIAEoAxIRCglleGl0X2NvZGUYDSABKAUSDgoGaGVhbHRoGA4gASgJEi8KBXBvcnRzGA8gAygLMiAuaW5mcmFwaWxvdC5hZ2VudC52MS5Qb3J0QmluZGluZxIVCg1zdGFja19zZXJ2aWNlGBAgASgJEhAKCGltYWdlX2lkGBEgASgJIhYKFENvbnRhaW5lckxpc3RDb21tYW5kIkYKE0NvbnRhaW5lckxpc3RSZXN1bHQSLwoFc3RhdGUYASABKAsyIC5pbmZyYXBpbG90LmFnZW50LnYxLkRvY2tlclN0YXRlIiwKF0NvbnRhaW5lckluc3BlY3RDb21tYW5kEhEKCWNvbnRhaW5lchgBIAEoCSItChZDb250YWluZXJJbnNwZWN0UmVzdWx0EhMKC2RldGFpbF9qc29uGAEgASgJIqEBChZDb250YWluZXJBY3Rpb25Db21tYW5kEhEKCWNvbnRhaW5lchgBIAEoCRI0CgZhY3Rpb24YAiABKA4yJC5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lckFjdGlvbhINCgVmb3JjZRgDIAEoCBIXCg90aW1lb3V0X3NlY29uZHMYBCABKA0SFgoOcmVtb3ZlX3ZvbHVtZXMYBSABKAgiSwoVQ29udGFpbmVyQWN0aW9uUmVzdWx0EjIKBXN0YXRlGAEgASgLMiMuaW5mcmFwaWxvdC5hZ2VudC52MS5Db250YWluZXJTdGF0ZSJlChRDb250YWluZXJMb2dzQ29tbWFuZBIRCgljb250YWluZXIYASABKAkSDAoEdGFpbBgCIAEoDRINCgVzaW5jZRgDIAEoCRINCgV1bnRpbBgEIAEoCRIOCgZmb2xsb3cYBSABKAgiOgoHTG9nTGluZRIOCgZzdHJlYW0YASABKAkSEQoJdGltZXN0YW1wGAIgASgJEgwKBHRleHQYAyABKAkiQgoTQ29udGFpbmVyTG9nc1Jlc3VsdBIrCgVsaW5lcxgBIAMoCzIcLmluZnJhcGlsb3QuYWdlbnQudjEuTG9nTGluZSIqChVDb250YWluZXJTdGF0c0NvbW1hbmQSEQoJY29udGFpbmVyGAEgASgJIvgBChRDb250YWluZXJTdGF0c1Jlc3VsdBIXCg9yZWFkX2F0X3VuaXhfbXMYASABKAMSEwoLY3B1X3BlcmNlbnQYAiABKAESFAoMbWVtb3J5X2J5dGVzGAMgASgEEhoKEm1lbW9yeV9saW1pdF9ieXRlcxgEIAEoBBIdChVuZXR3b3JrX3JlY2VpdmVfYnl0ZXMYBSABKAQSHgoWbmV0d29ya190cmFuc21pdF9ieXRlcxgGIAEoBBIYChBibG9ja19yZWFkX2J5dGVzGAcgASgEEhkKEWJsb2NrX3dyaXRlX2J5dGVzGAggASgEEgwKBHBpZHMYCSABKA0iqAEKFENvbnRhaW5lckV4ZWNDb21tYW5kEhEKCWNvbnRhaW5lchgBIAEoCRIMCgRhcmd2GAIgAygJEgsKA3R0eRgDIAEoCBITCgtpbnRlcmFjdGl2ZRgEIAEoCBIPCgdjb2x1bW5zGAUgASgNEgwKBHJvd3MYBiABKA0SDAoEdXNlchgHIAEoCRITCgt3b3JraW5nX2RpchgIIAEoCRILCgNlbnYYCSADKAkiTQoJRXhlY0lucHV0EgwKBGRhdGEYASABKAwSDwoHY29sdW1ucxgCIAEoDRIMCgRyb3dzGAMgASgNEhMKC2Nsb3NlX3N0ZGluGAQgASgIIk0KCkV4ZWNPdXRwdXQSDAoEZGF0YRgBIAEoDBIOCgZzdHJlYW0YAiABKAkSDgoGZXhpdGVkGAMgASgIEhEKCWV4aXRfY29kZRgEIAEoBSJ0ChJTdGFja0FjdGlvbkNvbW1hbmQSDwoHcHJvamVjdBgBIAEoCRI0CgZhY3Rpb24YAiABKA4yJC5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lckFjdGlvbhIXCg90aW1lb3V0X3NlY29uZHMYAyABKA0iTAoRU3RhY2tBY3Rpb25SZXN1bHQSNwoKY29udGFpbmVycxgBIAMoCzIjLmluZnJhcGlsb3QuYWdlbnQudjEuQ29udGFpbmVyU3RhdGUiTwoWRG9ja2VyUmVzb3VyY2VzQ29tbWFuZBI1CgRraW5kGAEgASgOMicuaW5mcmFwaWxvdC5hZ2VudC52MS5Eb2NrZXJSZXNvdXJjZUtpbmQibAoMSW1hZ2VTdW1tYXJ5EgoKAmlkGAEgASgJEgwKBHRhZ3MYAiADKAkSEgoKc2l6ZV9ieXRlcxgDIAEoBBIaChJjcmVhdGVkX2F0X3VuaXhfbXMYBCABKAMSEgoKY29udGFpbmVycxgFIAEoBSJxCg1Wb2x1bWVTdW1tYXJ5EgwKBG5hbWUYASABKAkSDgoGZHJpdmVyGAIgASgJEhIKCm1vdW50cG9pbnQYAyABKAkSGgoSY3JlYXRlZF9hdF91bml4X21zGAQgASgDEhIKCnN0YWNrX25hbWUYBSABKAkilAEKDk5ldHdvcmtTdW1tYXJ5EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGZHJpdmVyGAMgASgJEg0KBXNjb3BlGAQgASgJEhAKCGludGVybmFsGAUgASgIEg8KB3N1Ym5ldHMYBiADKAkSEgoKY29udGFpbmVycxgHIAEoDRISCgpzdGFja19uYW1lGAggASgJIrYBChVEb2NrZXJSZXNvdXJjZXNSZXN1bHQSMQoGaW1hZ2VzGAEgAygLMiEuaW5mcmFwaWxvdC5hZ2VudC52MS5JbWFnZVN1bW1hcnkSMwoHdm9sdW1lcxgCIAMoCzIiLmluZnJhcGlsb3QuYWdlbnQudjEuVm9sdW1lU3VtbWFyeRI1CghuZXR3b3JrcxgDIAMoCzIjLmluZnJhcGlsb3QuYWdlbnQudjEuTmV0d29ya1N1bW1hcnkikQEKDkNvbnRhaW5lckV2ZW50Eg4KBmFjdGlvbhgBIAEoCRIUCgxjb250YWluZXJfaWQYAiABKAkSMgoFc3RhdGUYAyABKAsyIy5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lclN0YXRlEhEKCWV4aXRfY29kZRgEIAEoBRISCgphdF91bml4X21zGAUgASgDKqUBCg9Db250YWluZXJBY3Rpb24SIAocQ09OVEFJTkVSX0FDVElPTl9VTlNQRUNJRklFRBAAEhoKFkNPTlRBSU5FUl9BQ1RJT05fU1RBUlQQARIZChVDT05UQUlORVJfQUNUSU9OX1NUT1AQAhIcChhDT05UQUlORVJfQUNUSU9OX1JFU1RBUlQQAxIbChdDT05UQUlORVJfQUNUSU9OX1JFTU9WRRAEKqABChJEb2NrZXJSZXNvdXJjZUtpbmQSJAogRE9DS0VSX1JFU09VUkNFX0tJTkRfVU5TUEVDSUZJRUQQABIfChtET0NLRVJfUkVTT1VSQ0VfS0lORF9JTUFHRVMQARIgChxET0NLRVJfUkVTT1VSQ0VfS0lORF9WT0xVTUVTEAISIQodRE9DS0VSX1JFU09VUkNFX0tJTkRfTkVUV09SS1MQAzLyAwoMQWdlbnRTZXJ2aWNlElcKCFJlZ2lzdGVyEiQuaW5mcmFwaWxvdC5hZ2VudC52MS5SZWdpc3RlclJlcXVlc3QaJS5pbmZyYXBpbG90LmFnZW50LnYxLlJlZ2lzdGVyUmVzcG9uc2USbwoQUmVuZXdDZXJ0aWZpY2F0ZRIsLmluZnJhcGlsb3QuYWdlbnQudjEuUmVuZXdDZXJ0aWZpY2F0ZVJlcXVlc3QaLS5pbmZyYXBpbG90LmFnZW50LnYxLlJlbmV3Q2VydGlmaWNhdGVSZXNwb25zZRJaCglIZWFydGJlYXQSJS5pbmZyYXBpbG90LmFnZW50LnYxLkhlYXJ0YmVhdFJlcXVlc3QaJi5pbmZyYXBpbG90LmFnZW50LnYxLkhlYXJ0YmVhdFJlc3BvbnNlEloKDUNvbW1hbmRTdHJlYW0SIS5pbmZyYXBpbG90LmFnZW50LnYxLkFnZW50TWVzc2FnZRoiLmluZnJhcGlsb3QuYWdlbnQudjEuU2VydmVyTWVzc2FnZSgBMAESYAoLUHVzaE1ldHJpY3MSJy5pbmZyYXBpbG90LmFnZW50LnYxLlB1c2hNZXRyaWNzUmVxdWVzdBooLmluZnJhcGlsb3QuYWdlbnQudjEuUHVzaE1ldHJpY3NSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * @generated from message infrapilot.agent.v1.RegisterRequest
@@ -204,6 +204,14 @@ export type HeartbeatRequest = Message<"infrapilot.agent.v1.HeartbeatRequest"> &
    * @generated from field: string agent_version = 3;
    */
   agentVersion: string;
+
+  /**
+   * The host's Docker Engine and its containers; absent when the docker capability is
+   * off. Sent every heartbeat so the control plane's view heals after any missed event.
+   *
+   * @generated from field: infrapilot.agent.v1.DockerState docker = 4;
+   */
+  docker?: DockerState | undefined;
 };
 
 /**
@@ -419,6 +427,63 @@ export type ServerMessage = Message<"infrapilot.agent.v1.ServerMessage"> & {
      */
     value: SystemInfoCommand;
     case: "systemInfo";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.ContainerListCommand container_list = 12;
+     */
+    value: ContainerListCommand;
+    case: "containerList";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.ContainerInspectCommand container_inspect = 13;
+     */
+    value: ContainerInspectCommand;
+    case: "containerInspect";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.ContainerActionCommand container_action = 14;
+     */
+    value: ContainerActionCommand;
+    case: "containerAction";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.ContainerLogsCommand container_logs = 15;
+     */
+    value: ContainerLogsCommand;
+    case: "containerLogs";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.ContainerStatsCommand container_stats = 16;
+     */
+    value: ContainerStatsCommand;
+    case: "containerStats";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.ContainerExecCommand container_exec = 17;
+     */
+    value: ContainerExecCommand;
+    case: "containerExec";
+  } | {
+    /**
+     * Session control, like Cancel: keystrokes or a resize for the running exec whose
+     * request_id this message carries. Never a command of its own.
+     *
+     * @generated from field: infrapilot.agent.v1.ExecInput exec_input = 18;
+     */
+    value: ExecInput;
+    case: "execInput";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.StackActionCommand stack_action = 19;
+     */
+    value: StackActionCommand;
+    case: "stackAction";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.DockerResourcesCommand docker_resources = 20;
+     */
+    value: DockerResourcesCommand;
+    case: "dockerResources";
   } | { case: undefined; value?: undefined };
 };
 
@@ -471,7 +536,75 @@ export type AgentMessage = Message<"infrapilot.agent.v1.AgentMessage"> & {
      */
     value: SystemInfoResult;
     case: "systemInfo";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.ContainerListResult container_list = 12;
+     */
+    value: ContainerListResult;
+    case: "containerList";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.ContainerInspectResult container_inspect = 13;
+     */
+    value: ContainerInspectResult;
+    case: "containerInspect";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.ContainerActionResult container_action = 14;
+     */
+    value: ContainerActionResult;
+    case: "containerAction";
+  } | {
+    /**
+     * A page of lines, or one batch of a followed log.
+     *
+     * @generated from field: infrapilot.agent.v1.ContainerLogsResult container_logs = 15;
+     */
+    value: ContainerLogsResult;
+    case: "containerLogs";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.ContainerStatsResult container_stats = 16;
+     */
+    value: ContainerStatsResult;
+    case: "containerStats";
+  } | {
+    /**
+     * Output of an exec; the last one has exited set.
+     *
+     * @generated from field: infrapilot.agent.v1.ExecOutput exec_output = 17;
+     */
+    value: ExecOutput;
+    case: "execOutput";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.StackActionResult stack_action = 19;
+     */
+    value: StackActionResult;
+    case: "stackAction";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.DockerResourcesResult docker_resources = 20;
+     */
+    value: DockerResourcesResult;
+    case: "dockerResources";
+  } | {
+    /**
+     * Sent on its own (empty request_id) when Docker reports a container event.
+     *
+     * @generated from field: infrapilot.agent.v1.ContainerEvent container_event = 21;
+     */
+    value: ContainerEvent;
+    case: "containerEvent";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * More messages follow for this request_id (a followed log, an exec's output); the
+   * last message of a request leaves it false. An error always ends a request.
+   *
+   * @generated from field: bool partial = 4;
+   */
+  partial: boolean;
 };
 
 /**
@@ -501,6 +634,14 @@ export type Hello = Message<"infrapilot.agent.v1.Hello"> & {
    * @generated from field: repeated string capabilities = 3;
    */
   capabilities: string[];
+
+  /**
+   * Command names this agent knows but its policy file forbids, so the control plane
+   * can say "the host's policy denies this" rather than "this agent cannot".
+   *
+   * @generated from field: repeated string denied_by_policy = 4;
+   */
+  deniedByPolicy: string[];
 };
 
 /**
@@ -556,7 +697,8 @@ export type CommandError = Message<"infrapilot.agent.v1.CommandError"> & {
   /**
    * Machine-readable: "unsupported", "forbidden_by_policy", "deadline_exceeded",
    * "interrupted" (the agent restarted mid-command and will not rerun it), "failed",
-   * "cancelled".
+   * "cancelled"; for Docker commands also "docker_unavailable", "not_found",
+   * "conflict" and "invalid_argument".
    *
    * @generated from field: string code = 1;
    */
@@ -683,6 +825,958 @@ export type SystemInfoResult = Message<"infrapilot.agent.v1.SystemInfoResult"> &
  */
 export const SystemInfoResultSchema: GenMessage<SystemInfoResult> = /*@__PURE__*/
   messageDesc(file_infrapilot_agent_v1_agent, 20);
+
+/**
+ * @generated from message infrapilot.agent.v1.DockerState
+ */
+export type DockerState = Message<"infrapilot.agent.v1.DockerState"> & {
+  /**
+   * Whether the Engine answered; when false, problem says why and names the socket.
+   *
+   * @generated from field: bool available = 1;
+   */
+  available: boolean;
+
+  /**
+   * @generated from field: string problem = 2;
+   */
+  problem: string;
+
+  /**
+   * Where the agent reaches Docker, e.g. "unix:///var/run/docker.sock".
+   *
+   * @generated from field: string endpoint = 3;
+   */
+  endpoint: string;
+
+  /**
+   * @generated from field: string engine_version = 4;
+   */
+  engineVersion: string;
+
+  /**
+   * @generated from field: repeated infrapilot.agent.v1.ContainerState containers = 5;
+   */
+  containers: ContainerState[];
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.DockerState.
+ * Use `create(DockerStateSchema)` to create a new message.
+ */
+export const DockerStateSchema: GenMessage<DockerState> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 21);
+
+/**
+ * @generated from message infrapilot.agent.v1.PortBinding
+ */
+export type PortBinding = Message<"infrapilot.agent.v1.PortBinding"> & {
+  /**
+   * @generated from field: string ip = 1;
+   */
+  ip: string;
+
+  /**
+   * @generated from field: uint32 private_port = 2;
+   */
+  privatePort: number;
+
+  /**
+   * 0 when not published
+   *
+   * @generated from field: uint32 public_port = 3;
+   */
+  publicPort: number;
+
+  /**
+   * "tcp" or "udp"
+   *
+   * @generated from field: string protocol = 4;
+   */
+  protocol: string;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.PortBinding.
+ * Use `create(PortBindingSchema)` to create a new message.
+ */
+export const PortBindingSchema: GenMessage<PortBinding> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 22);
+
+/**
+ * @generated from message infrapilot.agent.v1.ContainerState
+ */
+export type ContainerState = Message<"infrapilot.agent.v1.ContainerState"> & {
+  /**
+   * the full 64-hex id
+   *
+   * @generated from field: string container_id = 1;
+   */
+  containerId: string;
+
+  /**
+   * without the leading "/"
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string image = 3;
+   */
+  image: string;
+
+  /**
+   * Docker's state: created, running, paused, restarting, removing, exited, dead.
+   *
+   * @generated from field: string state = 4;
+   */
+  state: string;
+
+  /**
+   * the com.docker.compose.project label
+   *
+   * @generated from field: string stack_name = 5;
+   */
+  stackName: string;
+
+  /**
+   * of one core, summed over cores (Docker's convention)
+   *
+   * @generated from field: double cpu_percent = 6;
+   */
+  cpuPercent: number;
+
+  /**
+   * @generated from field: uint64 memory_bytes = 7;
+   */
+  memoryBytes: bigint;
+
+  /**
+   * @generated from field: uint64 memory_limit_bytes = 8;
+   */
+  memoryLimitBytes: bigint;
+
+  /**
+   * @generated from field: int32 restart_count = 9;
+   */
+  restartCount: number;
+
+  /**
+   * Docker's human status, e.g. "Up 5 minutes"
+   *
+   * @generated from field: string status_text = 10;
+   */
+  statusText: string;
+
+  /**
+   * @generated from field: int64 created_at_unix_ms = 11;
+   */
+  createdAtUnixMs: bigint;
+
+  /**
+   * @generated from field: int64 started_at_unix_ms = 12;
+   */
+  startedAtUnixMs: bigint;
+
+  /**
+   * @generated from field: int32 exit_code = 13;
+   */
+  exitCode: number;
+
+  /**
+   * healthy, unhealthy, starting, or empty
+   *
+   * @generated from field: string health = 14;
+   */
+  health: string;
+
+  /**
+   * @generated from field: repeated infrapilot.agent.v1.PortBinding ports = 15;
+   */
+  ports: PortBinding[];
+
+  /**
+   * the com.docker.compose.service label
+   *
+   * @generated from field: string stack_service = 16;
+   */
+  stackService: string;
+
+  /**
+   * @generated from field: string image_id = 17;
+   */
+  imageId: string;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ContainerState.
+ * Use `create(ContainerStateSchema)` to create a new message.
+ */
+export const ContainerStateSchema: GenMessage<ContainerState> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 23);
+
+/**
+ * A fresh DockerState now, rather than at the next heartbeat.
+ *
+ * @generated from message infrapilot.agent.v1.ContainerListCommand
+ */
+export type ContainerListCommand = Message<"infrapilot.agent.v1.ContainerListCommand"> & {
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ContainerListCommand.
+ * Use `create(ContainerListCommandSchema)` to create a new message.
+ */
+export const ContainerListCommandSchema: GenMessage<ContainerListCommand> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 24);
+
+/**
+ * @generated from message infrapilot.agent.v1.ContainerListResult
+ */
+export type ContainerListResult = Message<"infrapilot.agent.v1.ContainerListResult"> & {
+  /**
+   * @generated from field: infrapilot.agent.v1.DockerState state = 1;
+   */
+  state?: DockerState | undefined;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ContainerListResult.
+ * Use `create(ContainerListResultSchema)` to create a new message.
+ */
+export const ContainerListResultSchema: GenMessage<ContainerListResult> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 25);
+
+/**
+ * `container` is a full id, an id prefix, or a name, everywhere below.
+ *
+ * @generated from message infrapilot.agent.v1.ContainerInspectCommand
+ */
+export type ContainerInspectCommand = Message<"infrapilot.agent.v1.ContainerInspectCommand"> & {
+  /**
+   * @generated from field: string container = 1;
+   */
+  container: string;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ContainerInspectCommand.
+ * Use `create(ContainerInspectCommandSchema)` to create a new message.
+ */
+export const ContainerInspectCommandSchema: GenMessage<ContainerInspectCommand> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 26);
+
+/**
+ * @generated from message infrapilot.agent.v1.ContainerInspectResult
+ */
+export type ContainerInspectResult = Message<"infrapilot.agent.v1.ContainerInspectResult"> & {
+  /**
+   * ContainerDetail (packages/protocol/src/api/containers.ts) as JSON, env values included:
+   * the control plane decides who sees them.
+   *
+   * @generated from field: string detail_json = 1;
+   */
+  detailJson: string;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ContainerInspectResult.
+ * Use `create(ContainerInspectResultSchema)` to create a new message.
+ */
+export const ContainerInspectResultSchema: GenMessage<ContainerInspectResult> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 27);
+
+/**
+ * @generated from message infrapilot.agent.v1.ContainerActionCommand
+ */
+export type ContainerActionCommand = Message<"infrapilot.agent.v1.ContainerActionCommand"> & {
+  /**
+   * @generated from field: string container = 1;
+   */
+  container: string;
+
+  /**
+   * @generated from field: infrapilot.agent.v1.ContainerAction action = 2;
+   */
+  action: ContainerAction;
+
+  /**
+   * remove: also when running.
+   *
+   * @generated from field: bool force = 3;
+   */
+  force: boolean;
+
+  /**
+   * stop/restart: seconds before SIGKILL; 0 = Docker's default.
+   *
+   * @generated from field: uint32 timeout_seconds = 4;
+   */
+  timeoutSeconds: number;
+
+  /**
+   * remove: also its anonymous volumes.
+   *
+   * @generated from field: bool remove_volumes = 5;
+   */
+  removeVolumes: boolean;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ContainerActionCommand.
+ * Use `create(ContainerActionCommandSchema)` to create a new message.
+ */
+export const ContainerActionCommandSchema: GenMessage<ContainerActionCommand> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 28);
+
+/**
+ * @generated from message infrapilot.agent.v1.ContainerActionResult
+ */
+export type ContainerActionResult = Message<"infrapilot.agent.v1.ContainerActionResult"> & {
+  /**
+   * The container after the action; absent after remove.
+   *
+   * @generated from field: infrapilot.agent.v1.ContainerState state = 1;
+   */
+  state?: ContainerState | undefined;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ContainerActionResult.
+ * Use `create(ContainerActionResultSchema)` to create a new message.
+ */
+export const ContainerActionResultSchema: GenMessage<ContainerActionResult> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 29);
+
+/**
+ * @generated from message infrapilot.agent.v1.ContainerLogsCommand
+ */
+export type ContainerLogsCommand = Message<"infrapilot.agent.v1.ContainerLogsCommand"> & {
+  /**
+   * @generated from field: string container = 1;
+   */
+  container: string;
+
+  /**
+   * The last `tail` lines (of those in range); 0 = all.
+   *
+   * @generated from field: uint32 tail = 2;
+   */
+  tail: number;
+
+  /**
+   * Docker's bounds, unix seconds with up to nine decimals ("1700000000.123456789"); empty = none.
+   *
+   * @generated from field: string since = 3;
+   */
+  since: string;
+
+  /**
+   * @generated from field: string until = 4;
+   */
+  until: string;
+
+  /**
+   * Keep the request open and send new lines as partial batches until cancelled or the
+   * container stops (then a final, possibly empty, batch).
+   *
+   * @generated from field: bool follow = 5;
+   */
+  follow: boolean;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ContainerLogsCommand.
+ * Use `create(ContainerLogsCommandSchema)` to create a new message.
+ */
+export const ContainerLogsCommandSchema: GenMessage<ContainerLogsCommand> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 30);
+
+/**
+ * @generated from message infrapilot.agent.v1.LogLine
+ */
+export type LogLine = Message<"infrapilot.agent.v1.LogLine"> & {
+  /**
+   * "stdout" or "stderr" ("stdout" for a TTY container)
+   *
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * RFC 3339 with nanoseconds, as Docker gives it
+   *
+   * @generated from field: string timestamp = 2;
+   */
+  timestamp: string;
+
+  /**
+   * one line, without its newline; invalid UTF-8 replaced
+   *
+   * @generated from field: string text = 3;
+   */
+  text: string;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.LogLine.
+ * Use `create(LogLineSchema)` to create a new message.
+ */
+export const LogLineSchema: GenMessage<LogLine> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 31);
+
+/**
+ * @generated from message infrapilot.agent.v1.ContainerLogsResult
+ */
+export type ContainerLogsResult = Message<"infrapilot.agent.v1.ContainerLogsResult"> & {
+  /**
+   * @generated from field: repeated infrapilot.agent.v1.LogLine lines = 1;
+   */
+  lines: LogLine[];
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ContainerLogsResult.
+ * Use `create(ContainerLogsResultSchema)` to create a new message.
+ */
+export const ContainerLogsResultSchema: GenMessage<ContainerLogsResult> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 32);
+
+/**
+ * @generated from message infrapilot.agent.v1.ContainerStatsCommand
+ */
+export type ContainerStatsCommand = Message<"infrapilot.agent.v1.ContainerStatsCommand"> & {
+  /**
+   * @generated from field: string container = 1;
+   */
+  container: string;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ContainerStatsCommand.
+ * Use `create(ContainerStatsCommandSchema)` to create a new message.
+ */
+export const ContainerStatsCommandSchema: GenMessage<ContainerStatsCommand> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 33);
+
+/**
+ * @generated from message infrapilot.agent.v1.ContainerStatsResult
+ */
+export type ContainerStatsResult = Message<"infrapilot.agent.v1.ContainerStatsResult"> & {
+  /**
+   * @generated from field: int64 read_at_unix_ms = 1;
+   */
+  readAtUnixMs: bigint;
+
+  /**
+   * @generated from field: double cpu_percent = 2;
+   */
+  cpuPercent: number;
+
+  /**
+   * @generated from field: uint64 memory_bytes = 3;
+   */
+  memoryBytes: bigint;
+
+  /**
+   * @generated from field: uint64 memory_limit_bytes = 4;
+   */
+  memoryLimitBytes: bigint;
+
+  /**
+   * @generated from field: uint64 network_receive_bytes = 5;
+   */
+  networkReceiveBytes: bigint;
+
+  /**
+   * @generated from field: uint64 network_transmit_bytes = 6;
+   */
+  networkTransmitBytes: bigint;
+
+  /**
+   * @generated from field: uint64 block_read_bytes = 7;
+   */
+  blockReadBytes: bigint;
+
+  /**
+   * @generated from field: uint64 block_write_bytes = 8;
+   */
+  blockWriteBytes: bigint;
+
+  /**
+   * @generated from field: uint32 pids = 9;
+   */
+  pids: number;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ContainerStatsResult.
+ * Use `create(ContainerStatsResultSchema)` to create a new message.
+ */
+export const ContainerStatsResultSchema: GenMessage<ContainerStatsResult> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 34);
+
+/**
+ * @generated from message infrapilot.agent.v1.ContainerExecCommand
+ */
+export type ContainerExecCommand = Message<"infrapilot.agent.v1.ContainerExecCommand"> & {
+  /**
+   * @generated from field: string container = 1;
+   */
+  container: string;
+
+  /**
+   * @generated from field: repeated string argv = 2;
+   */
+  argv: string[];
+
+  /**
+   * Allocate a terminal (output is one stream) and accept ExecInput.
+   *
+   * @generated from field: bool tty = 3;
+   */
+  tty: boolean;
+
+  /**
+   * @generated from field: bool interactive = 4;
+   */
+  interactive: boolean;
+
+  /**
+   * @generated from field: uint32 columns = 5;
+   */
+  columns: number;
+
+  /**
+   * @generated from field: uint32 rows = 6;
+   */
+  rows: number;
+
+  /**
+   * @generated from field: string user = 7;
+   */
+  user: string;
+
+  /**
+   * @generated from field: string working_dir = 8;
+   */
+  workingDir: string;
+
+  /**
+   * KEY=value
+   *
+   * @generated from field: repeated string env = 9;
+   */
+  env: string[];
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ContainerExecCommand.
+ * Use `create(ContainerExecCommandSchema)` to create a new message.
+ */
+export const ContainerExecCommandSchema: GenMessage<ContainerExecCommand> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 35);
+
+/**
+ * @generated from message infrapilot.agent.v1.ExecInput
+ */
+export type ExecInput = Message<"infrapilot.agent.v1.ExecInput"> & {
+  /**
+   * @generated from field: bytes data = 1;
+   */
+  data: Uint8Array;
+
+  /**
+   * A resize when both are non-zero.
+   *
+   * @generated from field: uint32 columns = 2;
+   */
+  columns: number;
+
+  /**
+   * @generated from field: uint32 rows = 3;
+   */
+  rows: number;
+
+  /**
+   * End of input (Ctrl-D at the far end).
+   *
+   * @generated from field: bool close_stdin = 4;
+   */
+  closeStdin: boolean;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ExecInput.
+ * Use `create(ExecInputSchema)` to create a new message.
+ */
+export const ExecInputSchema: GenMessage<ExecInput> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 36);
+
+/**
+ * @generated from message infrapilot.agent.v1.ExecOutput
+ */
+export type ExecOutput = Message<"infrapilot.agent.v1.ExecOutput"> & {
+  /**
+   * @generated from field: bytes data = 1;
+   */
+  data: Uint8Array;
+
+  /**
+   * "stdout" or "stderr"
+   *
+   * @generated from field: string stream = 2;
+   */
+  stream: string;
+
+  /**
+   * @generated from field: bool exited = 3;
+   */
+  exited: boolean;
+
+  /**
+   * @generated from field: int32 exit_code = 4;
+   */
+  exitCode: number;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ExecOutput.
+ * Use `create(ExecOutputSchema)` to create a new message.
+ */
+export const ExecOutputSchema: GenMessage<ExecOutput> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 37);
+
+/**
+ * @generated from message infrapilot.agent.v1.StackActionCommand
+ */
+export type StackActionCommand = Message<"infrapilot.agent.v1.StackActionCommand"> & {
+  /**
+   * the com.docker.compose.project label
+   *
+   * @generated from field: string project = 1;
+   */
+  project: string;
+
+  /**
+   * start, stop or restart
+   *
+   * @generated from field: infrapilot.agent.v1.ContainerAction action = 2;
+   */
+  action: ContainerAction;
+
+  /**
+   * @generated from field: uint32 timeout_seconds = 3;
+   */
+  timeoutSeconds: number;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.StackActionCommand.
+ * Use `create(StackActionCommandSchema)` to create a new message.
+ */
+export const StackActionCommandSchema: GenMessage<StackActionCommand> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 38);
+
+/**
+ * @generated from message infrapilot.agent.v1.StackActionResult
+ */
+export type StackActionResult = Message<"infrapilot.agent.v1.StackActionResult"> & {
+  /**
+   * @generated from field: repeated infrapilot.agent.v1.ContainerState containers = 1;
+   */
+  containers: ContainerState[];
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.StackActionResult.
+ * Use `create(StackActionResultSchema)` to create a new message.
+ */
+export const StackActionResultSchema: GenMessage<StackActionResult> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 39);
+
+/**
+ * @generated from message infrapilot.agent.v1.DockerResourcesCommand
+ */
+export type DockerResourcesCommand = Message<"infrapilot.agent.v1.DockerResourcesCommand"> & {
+  /**
+   * @generated from field: infrapilot.agent.v1.DockerResourceKind kind = 1;
+   */
+  kind: DockerResourceKind;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.DockerResourcesCommand.
+ * Use `create(DockerResourcesCommandSchema)` to create a new message.
+ */
+export const DockerResourcesCommandSchema: GenMessage<DockerResourcesCommand> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 40);
+
+/**
+ * @generated from message infrapilot.agent.v1.ImageSummary
+ */
+export type ImageSummary = Message<"infrapilot.agent.v1.ImageSummary"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: repeated string tags = 2;
+   */
+  tags: string[];
+
+  /**
+   * @generated from field: uint64 size_bytes = 3;
+   */
+  sizeBytes: bigint;
+
+  /**
+   * @generated from field: int64 created_at_unix_ms = 4;
+   */
+  createdAtUnixMs: bigint;
+
+  /**
+   * -1 when Docker did not count
+   *
+   * @generated from field: int32 containers = 5;
+   */
+  containers: number;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ImageSummary.
+ * Use `create(ImageSummarySchema)` to create a new message.
+ */
+export const ImageSummarySchema: GenMessage<ImageSummary> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 41);
+
+/**
+ * @generated from message infrapilot.agent.v1.VolumeSummary
+ */
+export type VolumeSummary = Message<"infrapilot.agent.v1.VolumeSummary"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string driver = 2;
+   */
+  driver: string;
+
+  /**
+   * @generated from field: string mountpoint = 3;
+   */
+  mountpoint: string;
+
+  /**
+   * @generated from field: int64 created_at_unix_ms = 4;
+   */
+  createdAtUnixMs: bigint;
+
+  /**
+   * @generated from field: string stack_name = 5;
+   */
+  stackName: string;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.VolumeSummary.
+ * Use `create(VolumeSummarySchema)` to create a new message.
+ */
+export const VolumeSummarySchema: GenMessage<VolumeSummary> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 42);
+
+/**
+ * @generated from message infrapilot.agent.v1.NetworkSummary
+ */
+export type NetworkSummary = Message<"infrapilot.agent.v1.NetworkSummary"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string driver = 3;
+   */
+  driver: string;
+
+  /**
+   * @generated from field: string scope = 4;
+   */
+  scope: string;
+
+  /**
+   * @generated from field: bool internal = 5;
+   */
+  internal: boolean;
+
+  /**
+   * @generated from field: repeated string subnets = 6;
+   */
+  subnets: string[];
+
+  /**
+   * @generated from field: uint32 containers = 7;
+   */
+  containers: number;
+
+  /**
+   * @generated from field: string stack_name = 8;
+   */
+  stackName: string;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.NetworkSummary.
+ * Use `create(NetworkSummarySchema)` to create a new message.
+ */
+export const NetworkSummarySchema: GenMessage<NetworkSummary> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 43);
+
+/**
+ * @generated from message infrapilot.agent.v1.DockerResourcesResult
+ */
+export type DockerResourcesResult = Message<"infrapilot.agent.v1.DockerResourcesResult"> & {
+  /**
+   * @generated from field: repeated infrapilot.agent.v1.ImageSummary images = 1;
+   */
+  images: ImageSummary[];
+
+  /**
+   * @generated from field: repeated infrapilot.agent.v1.VolumeSummary volumes = 2;
+   */
+  volumes: VolumeSummary[];
+
+  /**
+   * @generated from field: repeated infrapilot.agent.v1.NetworkSummary networks = 3;
+   */
+  networks: NetworkSummary[];
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.DockerResourcesResult.
+ * Use `create(DockerResourcesResultSchema)` to create a new message.
+ */
+export const DockerResourcesResultSchema: GenMessage<DockerResourcesResult> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 44);
+
+/**
+ * @generated from message infrapilot.agent.v1.ContainerEvent
+ */
+export type ContainerEvent = Message<"infrapilot.agent.v1.ContainerEvent"> & {
+  /**
+   * Docker's action: create, start, die, stop, restart, kill, pause, unpause, destroy, health_status.
+   *
+   * @generated from field: string action = 1;
+   */
+  action: string;
+
+  /**
+   * @generated from field: string container_id = 2;
+   */
+  containerId: string;
+
+  /**
+   * The container after the event; absent after destroy.
+   *
+   * @generated from field: infrapilot.agent.v1.ContainerState state = 3;
+   */
+  state?: ContainerState | undefined;
+
+  /**
+   * for die
+   *
+   * @generated from field: int32 exit_code = 4;
+   */
+  exitCode: number;
+
+  /**
+   * @generated from field: int64 at_unix_ms = 5;
+   */
+  atUnixMs: bigint;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ContainerEvent.
+ * Use `create(ContainerEventSchema)` to create a new message.
+ */
+export const ContainerEventSchema: GenMessage<ContainerEvent> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 45);
+
+/**
+ * @generated from enum infrapilot.agent.v1.ContainerAction
+ */
+export enum ContainerAction {
+  /**
+   * @generated from enum value: CONTAINER_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: CONTAINER_ACTION_START = 1;
+   */
+  START = 1,
+
+  /**
+   * @generated from enum value: CONTAINER_ACTION_STOP = 2;
+   */
+  STOP = 2,
+
+  /**
+   * @generated from enum value: CONTAINER_ACTION_RESTART = 3;
+   */
+  RESTART = 3,
+
+  /**
+   * @generated from enum value: CONTAINER_ACTION_REMOVE = 4;
+   */
+  REMOVE = 4,
+}
+
+/**
+ * Describes the enum infrapilot.agent.v1.ContainerAction.
+ */
+export const ContainerActionSchema: GenEnum<ContainerAction> = /*@__PURE__*/
+  enumDesc(file_infrapilot_agent_v1_agent, 0);
+
+/**
+ * @generated from enum infrapilot.agent.v1.DockerResourceKind
+ */
+export enum DockerResourceKind {
+  /**
+   * @generated from enum value: DOCKER_RESOURCE_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: DOCKER_RESOURCE_KIND_IMAGES = 1;
+   */
+  IMAGES = 1,
+
+  /**
+   * @generated from enum value: DOCKER_RESOURCE_KIND_VOLUMES = 2;
+   */
+  VOLUMES = 2,
+
+  /**
+   * @generated from enum value: DOCKER_RESOURCE_KIND_NETWORKS = 3;
+   */
+  NETWORKS = 3,
+}
+
+/**
+ * Describes the enum infrapilot.agent.v1.DockerResourceKind.
+ */
+export const DockerResourceKindSchema: GenEnum<DockerResourceKind> = /*@__PURE__*/
+  enumDesc(file_infrapilot_agent_v1_agent, 1);
 
 /**
  * @generated from service infrapilot.agent.v1.AgentService
