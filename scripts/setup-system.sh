@@ -14,7 +14,7 @@
 set -euo pipefail
 
 # What today's tests need, and what is merely checked.
-REQUIRED_COMPONENTS=(postgresql installer_tools chromium)
+REQUIRED_COMPONENTS=(postgresql installer_tools chromium docker)
 OPTIONAL_COMPONENTS=(redis)
 
 TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -254,6 +254,74 @@ ensure_redis() {
   as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
     --dir /var/lib/redis --logfile /var/log/redis/infrapilot-tests.log || return 1
   wait_until 10 redis_answers
+}
+
+# ───────────────────────────── Docker ─────────────────────────────
+# The container tests drive a real Docker Engine (Debian's docker.io). No registry is
+# reachable, so the one image they run is made here from busybox-static with
+# `docker import` (no builder needed). docker-compose (Debian's, v1) brings the stack tests.
+
+DOCKER_TEST_IMAGE="${DOCKER_TEST_IMAGE:-infrapilot-test/busybox:latest}"
+DOCKERD_LOG="${DOCKERD_LOG:-/var/log/infrapilot-dockerd.log}"
+
+docker_answers() {
+  command -v docker >/dev/null 2>&1 && timeout 10 docker info >/dev/null 2>&1
+}
+
+start_dockerd() {
+  # A daemon left half-started (its pid file) would refuse to start again.
+  if [[ -f /var/run/docker.pid ]] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+    as_root rm -f /var/run/docker.pid
+  fi
+  info "dockerd --storage-driver=vfs (log: $DOCKERD_LOG)"
+  # vfs needs no kernel overlay support, which a container-in-a-sandbox rarely has.
+  as_root sh -c 'nohup dockerd --storage-driver=vfs >>"$1" 2>&1 &' sh "$DOCKERD_LOG" || return 1
+  wait_until 30 docker_answers
+}
+
+# Builds the test image: busybox-static and its applet links, nothing else.
+build_docker_test_image() {
+  local rootfs
+  rootfs="$(mktemp -d)"
+  mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/etc" "$rootfs/root"
+  cp /bin/busybox "$rootfs/bin/busybox"
+  local applet
+  for applet in $(/bin/busybox --list); do
+    [[ "$applet" == busybox ]] || ln -sf busybox "$rootfs/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$rootfs/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+  chmod 1777 "$rootfs/tmp"
+  info "docker import -> $DOCKER_TEST_IMAGE"
+  tar -C "$rootfs" -c . | as_root docker import -c 'ENV PATH=/bin' -c 'CMD ["sh"]' - "$DOCKER_TEST_IMAGE" >/dev/null
+  local status=$?
+  rm -rf "$rootfs"
+  return "$status"
+}
+
+ensure_docker() {
+  local packages=()
+  command -v dockerd >/dev/null 2>&1 || packages+=(docker.io)
+  [[ -x /bin/busybox ]] && /bin/busybox --list 2>/dev/null | grep -qx sh || packages+=(busybox-static)
+  command -v docker-compose >/dev/null 2>&1 || packages+=(docker-compose)
+  if ((${#packages[@]} > 0)); then
+    log "Installing ${packages[*]} for the container tests"
+    apt_install "${packages[@]}" || return 1
+  fi
+  if ! docker_answers; then
+    log "No Docker Engine answers; starting dockerd"
+    start_dockerd || {
+      fail "dockerd did not start (see $DOCKERD_LOG)"
+      return 1
+    }
+  fi
+  if ! docker image inspect "$DOCKER_TEST_IMAGE" >/dev/null 2>&1; then
+    build_docker_test_image || {
+      fail "could not build the test image $DOCKER_TEST_IMAGE"
+      return 1
+    }
+  fi
+  info "Docker: engine $(docker version --format '{{.Server.Version}}' 2>/dev/null), test image $DOCKER_TEST_IMAGE"
 }
 
 # ───────────────────────────── main ─────────────────────────────
