@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import {
   CancelSchema,
+  ContainerExecCommandSchema,
+  ExecInputSchema,
+  ExecOutputSchema,
   PingCommandSchema,
   PingResultSchema,
   ServerMessageSchema,
@@ -230,5 +233,89 @@ describe('CommandDispatcher', () => {
     await settle();
     expect(errorCodeOf(answered('r1')[0])).toBe('cancelled');
     expect(errorCodeOf(answered('r2')[0])).toBe('cancelled');
+  });
+
+  describe('streams', () => {
+    /** An exec-like stream: echoes each input as output until told to end. */
+    function echoStream(received: string[]): Capability {
+      return {
+        name: 'exec',
+        handlers: [
+          {
+            command: 'container.exec',
+            streaming: true,
+            handle: (_payload, context) =>
+              new Promise((resolve) => {
+                context.onInput((input) => {
+                  const text = new TextDecoder().decode(input.data);
+                  received.push(text);
+                  if (input.closeStdin) resolve({ case: 'execOutput', value: create(ExecOutputSchema, { exited: true, exitCode: 7 }) });
+                  else context.emit({ case: 'execOutput', value: create(ExecOutputSchema, { data: input.data, stream: 'stdout' }) });
+                });
+              }),
+          },
+        ],
+      };
+    }
+    const exec = (requestId: string, deadline: number) =>
+      command(requestId, deadline, { case: 'containerExec', value: create(ContainerExecCommandSchema, { container: 'web', argv: ['sh'] }) });
+    const input = (requestId: string, text: string, closeStdin = false) =>
+      create(ServerMessageSchema, { requestId, payload: { case: 'execInput', value: create(ExecInputSchema, { data: new TextEncoder().encode(text), closeStdin }) } });
+    const allowExec = { ...DEFAULT_POLICY, capabilities: { ...DEFAULT_POLICY.capabilities, exec: true } };
+
+    it('sends partial messages as the handler emits them, routes input to it, and ends with its last message', async () => {
+      const received: string[] = [];
+      dispatcher = new CommandDispatcher(new CapabilityRegistry([echoStream(received)], allowExec), new ExecutedRequests(join(directory, 'x.log')), (answer) => sent.push(answer));
+      dispatcher.dispatch(exec('s1', soon()));
+      await settle();
+      dispatcher.dispatch(input('s1', 'ls\n'));
+      dispatcher.dispatch(input('s1', 'pwd\n'));
+      dispatcher.dispatch(input('s1', '', true));
+      await settle();
+
+      expect(received).toEqual(['ls\n', 'pwd\n', '']);
+      const messages = answered('s1');
+      expect(messages.map((message) => message.partial)).toEqual([true, true, false]);
+      const last = messages.at(-1)!;
+      expect(last.payload.case === 'execOutput' && last.payload.value.exitCode).toBe(7);
+      // Input is session control: it never runs as a command of its own.
+      expect(sent.every((message) => message.requestId === 's1')).toBe(true);
+    });
+
+    it('lets a stream run past its deadline, which only bounds its start', async () => {
+      const received: string[] = [];
+      dispatcher = new CommandDispatcher(new CapabilityRegistry([echoStream(received)], allowExec), new ExecutedRequests(join(directory, 'x.log')), (answer) => sent.push(answer));
+      dispatcher.dispatch(exec('s1', Date.now() + 30));
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      dispatcher.dispatch(input('s1', 'still here'));
+      await settle();
+      expect(answered('s1').map((message) => message.partial)).toEqual([true]);
+    });
+
+    it('ends running streams when the connection ends, and not the commands that outlive it', async () => {
+      const received: string[] = [];
+      ping.immediate = false;
+      dispatcher = new CommandDispatcher(
+        new CapabilityRegistry([echoStream(received), ping.capability()], allowExec),
+        new ExecutedRequests(join(directory, 'x.log')),
+        (answer) => sent.push(answer),
+      );
+      dispatcher.dispatch(exec('s1', soon()));
+      dispatcher.dispatch(command('p1', soon()));
+      await settle();
+      dispatcher.abortStreams();
+      await settle();
+      expect(errorCodeOf(answered('s1')[0])).toBe('cancelled');
+      expect(answered('p1')).toHaveLength(0);
+      ping.finish('p1');
+      await settle();
+      expect(answered('p1')[0]!.payload.case).toBe('ping');
+    });
+
+    it('announces a command the policy forbids as denied, not as offered', () => {
+      const registry = new CapabilityRegistry([echoStream([])], DEFAULT_POLICY);
+      expect(registry.announced()).not.toContain('container.exec');
+      expect(registry.deniedByPolicy()).toEqual(['container.exec']);
+    });
   });
 });

@@ -2,6 +2,12 @@ import { create } from '@bufbuild/protobuf';
 import {
   AgentMessageSchema,
   CommandErrorSchema,
+  ContainerActionCommandSchema,
+  ContainerExecCommandSchema,
+  ContainerLogsCommandSchema,
+  DockerResourcesCommandSchema,
+  ContainerLogsResultSchema,
+  LogLineSchema,
   PingCommandSchema,
   PingResultSchema,
   SystemInfoCommandSchema,
@@ -9,9 +15,17 @@ import {
   type ServerMessage,
 } from '@infrapilot/protocol/agent';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AgentOfflineError, AgentTimeoutError, CapabilityFailedError, CapabilityUnavailableError } from '../errors.js';
+import {
+  AgentOfflineError,
+  AgentTimeoutError,
+  type AppError,
+  CapabilityFailedError,
+  CapabilityUnavailableError,
+  DockerUnavailableError,
+  PolicyDeniedError,
+} from '../errors.js';
 import { FakeClock } from '../test-helpers/fake-clock.js';
-import { type AgentSession, type CommandPayload, CommandRouter, type SessionCloseReason } from './command-router.js';
+import { type AgentSession, type CommandPayload, CommandRouter, type ResultPayload, type SessionCloseReason, type StreamListener } from './command-router.js';
 
 const PING: CommandPayload = { case: 'ping', value: create(PingCommandSchema, { payload: new Uint8Array([1, 2, 3]) }) };
 const SYSTEM_INFO: CommandPayload = { case: 'systemInfo', value: create(SystemInfoCommandSchema, {}) };
@@ -22,11 +36,15 @@ class RecordingSession implements AgentSession {
   closedWith: SessionCloseReason | undefined;
   readonly capabilities: ReadonlySet<string>;
 
+  readonly deniedByPolicy: ReadonlySet<string>;
+
   constructor(
     readonly agentId: string,
     capabilities: string[] = ['ping'],
+    deniedByPolicy: string[] = [],
   ) {
     this.capabilities = new Set(capabilities);
+    this.deniedByPolicy = new Set(deniedByPolicy);
   }
 
   send(message: ServerMessage): void {
@@ -201,5 +219,103 @@ describe('CommandRouter', () => {
     expect([one.closedWith, two.closedWith]).toEqual(['shutdown', 'shutdown']);
     expect(router.connectedCount).toBe(0);
     for (const result of results) await expect(result).rejects.toThrow(AgentOfflineError);
+  });
+
+  describe('streams', () => {
+    const FOLLOW: CommandPayload = { case: 'containerLogs', value: create(ContainerLogsCommandSchema, { container: 'web', follow: true }) };
+
+    function batch(requestId: string, texts: string[], partial: boolean): AgentMessage {
+      const lines = texts.map((text) => create(LogLineSchema, { stream: 'stdout', timestamp: '2025-06-01T12:00:00.000000001Z', text }));
+      return create(AgentMessageSchema, { requestId, partial, payload: { case: 'containerLogs', value: create(ContainerLogsResultSchema, { lines }) } });
+    }
+
+    function recordingListener() {
+      const messages: ResultPayload[] = [];
+      const ends: ({ final: ResultPayload } | { error: AppError })[] = [];
+      const listener: StreamListener = { message: (payload) => messages.push(payload), end: (outcome) => ends.push(outcome) };
+      return { listener, messages, ends };
+    }
+
+    it('passes partial messages to the listener and ends with the last one', () => {
+      const session = new RecordingSession('agent-1', ['container.logs']);
+      router.attach(session);
+      const { listener, messages, ends } = recordingListener();
+      const stream = router.openStream('agent-1', FOLLOW, listener);
+
+      router.receive('agent-1', batch(stream.requestId, ['1', '2'], true));
+      router.receive('agent-1', batch(stream.requestId, ['3'], true));
+      router.receive('agent-1', batch(stream.requestId, [], false));
+
+      expect(messages.map((payload) => (payload.case === 'containerLogs' ? payload.value.lines.map((line) => line.text) : []))).toEqual([['1', '2'], ['3']]);
+      expect(ends).toHaveLength(1);
+      expect('final' in ends[0]!).toBe(true);
+      expect(router.openStreamCount).toBe(0);
+    });
+
+    it('ends every stream of a session when its CommandStream closes, and does not send them again on reconnect', () => {
+      const first = new RecordingSession('agent-1', ['container.logs']);
+      const detach = router.attach(first);
+      const { listener, ends } = recordingListener();
+      router.openStream('agent-1', FOLLOW, listener, { agentName: 'web-1' });
+
+      detach();
+      expect(ends).toHaveLength(1);
+      const outcome = ends[0]!;
+      expect('error' in outcome && outcome.error).toBeInstanceOf(AgentOfflineError);
+
+      const second = new RecordingSession('agent-1', ['container.logs']);
+      router.attach(second);
+      expect(second.sent).toHaveLength(0);
+    });
+
+    it('maps an error answer to the error the API gives', () => {
+      router.attach(new RecordingSession('agent-1', ['container.logs']));
+      const { listener, ends } = recordingListener();
+      const stream = router.openStream('agent-1', FOLLOW, listener, { agentName: 'web-1' });
+
+      router.receive('agent-1', errorAnswer(stream.requestId, 'docker_unavailable', 'cannot reach the Docker Engine at unix:///var/run/docker.sock'));
+
+      const outcome = ends[0]!;
+      expect('error' in outcome && outcome.error).toBeInstanceOf(DockerUnavailableError);
+      expect('error' in outcome && outcome.error.message).toContain('web-1');
+    });
+
+    it('sends input with the stream\'s request id, and a cancel that ends nothing twice', () => {
+      const session = new RecordingSession('agent-1', ['container.exec']);
+      router.attach(session);
+      const { listener, ends } = recordingListener();
+      const stream = router.openStream('agent-1', { case: 'containerExec', value: create(ContainerExecCommandSchema, { container: 'web', argv: ['sh'], tty: true }) }, listener);
+
+      stream.input({ data: new TextEncoder().encode('ls\n') });
+      stream.input({ columns: 120, rows: 40 });
+      stream.cancel();
+      stream.input({ data: new Uint8Array([1]) });
+
+      const inputs = session.sent.filter((message) => message.payload.case === 'execInput');
+      expect(inputs.map((message) => message.requestId)).toEqual([stream.requestId, stream.requestId]);
+      const cancel = session.sent.find((message) => message.payload.case === 'cancel');
+      expect(cancel?.payload.case === 'cancel' && cancel.payload.value.targetRequestId).toBe(stream.requestId);
+      // Answers after a cancel are dropped: the caller has gone.
+      router.receive('agent-1', batch(stream.requestId, ['late'], false));
+      expect(ends).toHaveLength(0);
+    });
+
+    it('refuses a command the policy denies with policy_denied, and an unknown one with capability_unavailable', () => {
+      router.attach(new RecordingSession('agent-1', ['container.logs'], ['container.exec']));
+      const { listener } = recordingListener();
+      const exec: CommandPayload = { case: 'containerExec', value: create(ContainerExecCommandSchema, { container: 'web', argv: ['sh'] }) };
+      expect(() => router.openStream('agent-1', exec, listener, { agentName: 'web-1' })).toThrow(PolicyDeniedError);
+      expect(() => router.openStream('agent-1', { case: 'dockerResources', value: create(DockerResourcesCommandSchema, {}) }, listener)).toThrow(
+        CapabilityUnavailableError,
+      );
+    });
+
+    it('rejects a unary command the agent refused by policy with policy_denied', async () => {
+      const session = new RecordingSession('agent-1', ['container.action']);
+      router.attach(session);
+      const answer = router.send('agent-1', { case: 'containerAction', value: create(ContainerActionCommandSchema, { container: 'web' }) }, { agentName: 'web-1' });
+      router.receive('agent-1', errorAnswer(session.commandIds[0]!, 'forbidden_by_policy', 'The policy file does not allow "remove"'));
+      await expect(answer).rejects.toBeInstanceOf(PolicyDeniedError);
+    });
   });
 });
