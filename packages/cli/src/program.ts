@@ -5,15 +5,19 @@ import { registerAgentsCommands } from './commands/agents.command.js';
 import { registerApiKeysCommands } from './commands/api-keys.command.js';
 import { registerAuditCommand } from './commands/audit.command.js';
 import { registerAuthCommands } from './commands/auth.command.js';
+import { registerContainersCommands } from './commands/containers.command.js';
+import { registerDockerResourceCommands } from './commands/docker-resources.command.js';
 import { registerEventsCommand } from './commands/events.command.js';
 import { registerMembersCommands } from './commands/members.command.js';
 import { registerMfaCommands } from './commands/mfa.command.js';
 import { registerOrgsCommands } from './commands/orgs.command.js';
 import { registerServerCommands } from './commands/server.command.js';
 import { registerSessionsCommands } from './commands/sessions.command.js';
+import { registerStacksCommands } from './commands/stacks.command.js';
 import { registerUsersCommands } from './commands/users.command.js';
 import type { CliContext } from './context.js';
 import { describeError } from './errors.js';
+import { separatePassThroughArguments } from './pass-through.js';
 
 /** Builds the `infrapilot` command tree around one runtime; a fresh tree per run, since commander keeps parse state. */
 export function buildProgram(cli: CliRuntime): Command {
@@ -45,6 +49,9 @@ export function buildProgram(cli: CliRuntime): Command {
   registerEventsCommand(program, cli);
   registerAgentsCommands(program, cli);
   registerAgentCommands(program, cli);
+  registerContainersCommands(program, cli);
+  registerStacksCommands(program, cli);
+  registerDockerResourceCommands(program, cli);
   return program;
 }
 
@@ -55,7 +62,8 @@ export function buildProgram(cli: CliRuntime): Command {
 export async function runCli(args: string[], context: CliContext): Promise<number> {
   const cli = new CliRuntime(context);
   try {
-    await buildProgram(cli).parseAsync(args, { from: 'user' });
+    const program = buildProgram(cli);
+    await program.parseAsync(separatePassThroughArguments(program, args), { from: 'user' });
     return 0;
   } catch (error) {
     // Commander has already printed its message (or the help / version) itself.

@@ -3,8 +3,10 @@ import { type LiveEvent, LiveEventSchema } from '@infrapilot/protocol';
 import type { Command } from 'commander';
 import type { CliRuntime } from '../cli-runtime.js';
 import { CliError } from '../errors.js';
+import { listHosts } from '../hosts.js';
 import { integerIn } from '../option-parsers.js';
 import type { Output } from '../output.js';
+import { containerState, shortId } from './docker.render.js';
 
 /** Every event but the connection's own `ready`. */
 type HostEvent = Exclude<LiveEvent, { type: 'ready' }>;
@@ -25,7 +27,7 @@ interface EventsOptions {
 export function registerEventsCommand(program: Command, cli: CliRuntime): void {
   program
     .command('events')
-    .description('follow live events of the current org: host status changes, enrollments, removals (and samples with --samples)')
+    .description('follow live events of the current org: host status changes, enrollments, removals, container changes (and samples with --samples)')
     .option('--type <type...>', `only these event types (${EVENT_TYPES.join(', ')})`, collectEventType)
     .option('--samples', 'also print each heartbeat sample (noisy: one per host per interval)')
     .option('--limit <count>', 'exit after printing this many events', integerIn(1, 1_000_000))
@@ -33,6 +35,8 @@ export function registerEventsCommand(program: Command, cli: CliRuntime): void {
       const client = cli.client(command);
       const output = cli.output(command);
       const names = await hostNames(client);
+      // Removal events carry only Docker's id; the name is known if the container changed before.
+      const containerNames = new Map<string, string>();
       const wanted = (event: HostEvent) => (options.type ? options.type.includes(event.type) : event.type !== 'agent.sample' || options.samples === true);
 
       await new Promise<void>((resolve, reject) => {
@@ -54,8 +58,9 @@ export function registerEventsCommand(program: Command, cli: CliRuntime): void {
           onEvent: (event) => {
             if (event.type === 'ready') return;
             if (event.type === 'agent.enrolled') names.set(event.agentId, event.name);
+            if (event.type === 'container.changed') containerNames.set(event.container.containerId, event.container.name);
             if (!wanted(event)) return;
-            printEvent(output, event, names.get(event.agentId) ?? event.agentId);
+            printEvent(output, event, names.get(event.agentId) ?? event.agentId, containerNames);
             printed += 1;
             if (options.limit !== undefined && printed >= options.limit) finish();
           },
@@ -73,18 +78,11 @@ function collectEventType(value: string, previous: HostEventType[] = []): HostEv
 
 /** Every host's name by id, to print names rather than ids. */
 async function hostNames(client: InfraPilotClient): Promise<Map<string, string>> {
-  const names = new Map<string, string>();
-  let cursor: string | undefined;
-  do {
-    const page = await client.agents.list({ limit: 100, ...(cursor ? { cursor } : {}) });
-    for (const agent of page.items) names.set(agent.id, agent.name);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return names;
+  return new Map((await listHosts(client)).map((host) => [host.id, host.name]));
 }
 
 /** One line per event for people; one JSON object per line (NDJSON) with --json. */
-function printEvent(output: Output, event: HostEvent, host: string): void {
+function printEvent(output: Output, event: HostEvent, host: string, containerNames: Map<string, string>): void {
   if (output.json) return output.line(JSON.stringify(event));
   switch (event.type) {
     case 'agent.enrolled':
@@ -97,5 +95,12 @@ function printEvent(output: Output, event: HostEvent, host: string): void {
       return output.line(
         `${event.live.collectedAt}  ${host}  CPU ${event.live.cpuPercent.toFixed(1)}%  memory ${((event.live.memoryUsedBytes / Math.max(1, event.live.memoryTotalBytes)) * 100).toFixed(1)}%  load ${event.live.loadAverage1m.toFixed(2)}`,
       );
+    case 'container.changed':
+      // Docker's own verb (start, die, kill…) and the state the agent read with it.
+      return output.line(`${event.container.lastSyncedAt}  ${host}  container ${event.container.name}: ${event.event} → ${containerState(event.container)}`);
+    case 'container.removed':
+      return output.line(`${event.at}  ${host}  container ${containerNames.get(event.containerId) ?? shortId(event.containerId)}: removed`);
+    case 'containers.synced':
+      return output.line(`${event.at}  ${host}  containers synced`);
   }
 }
