@@ -14,6 +14,29 @@ const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { outfile: { type: 'string' } } });
 const outfile = values.outfile ? resolve(values.outfile) : join(packageDir, 'dist', 'agent.bundle.js');
 
+// dockerode can also reach Docker over SSH (ssh2, whose optional native addons esbuild
+// cannot inline) and build images through BuildKit sessions (gRPC, protobufjs). The agent
+// does neither: it talks to the local Engine over its unix socket. Those modules are
+// replaced by stubs that throw a plain error if anything ever calls into them, which also
+// keeps several megabytes out of the download.
+const NOT_BUNDLED = /^(ssh2|cpu-features|@grpc\/grpc-js|@grpc\/proto-loader|protobufjs)$/;
+const notBundled = {
+  name: 'infrapilot-not-bundled',
+  setup(build) {
+    build.onResolve({ filter: NOT_BUNDLED }, (args) => ({ path: args.path, namespace: 'not-bundled' }));
+    build.onLoad({ filter: /.*/, namespace: 'not-bundled' }, (args) => ({
+      loader: 'js',
+      contents: `
+const unavailable = function () {
+  throw new Error(${JSON.stringify(`${args.path} is not part of the InfraPilot agent bundle: the agent reaches Docker only through its unix socket`)});
+};
+// Any property (ssh2's Client, grpc's Server...) is a function that throws when used.
+module.exports = new Proxy(unavailable, { get: (_target, key) => (key === '__esModule' || key === 'then' ? undefined : unavailable) });
+`,
+    }));
+  },
+};
+
 const result = await build({
   // From sources (the workspace's "@infrapilot/source" condition), so the bundle does
   // not depend on `tsc -b` having run first; `npm run build` type-checks before this.
@@ -36,6 +59,7 @@ const result = await build({
   legalComments: 'eof',
   logLevel: 'warning',
   metafile: true,
+  plugins: [notBundled],
 });
 
 const bundle = readFileSync(outfile);

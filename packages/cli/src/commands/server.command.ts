@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AgentRuntime } from '@infrapilot/agent';
 import type { RunningServer, ServerConfigOverrides } from '@infrapilot/server';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliRuntime } from '../cli-runtime.js';
@@ -28,6 +27,8 @@ interface ServerFlags {
 interface UpFlags extends ServerFlags {
   /** false with --no-local-agent. */
   localAgent: boolean;
+  /** The local agent's policy file instead of /etc/infrapilot/agent.yaml. */
+  agentPolicy?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -49,7 +50,11 @@ export function registerServerCommands(program: Command, cli: CliRuntime): void 
     program.command('up').description('run InfraPilot and a local agent on this machine (listens on 127.0.0.1 unless told otherwise)'),
   )
     .option('--no-local-agent', 'run the control plane without an agent for this machine')
-    .action(async ({ localAgent: withLocalAgent, ...flags }: UpFlags) => {
+    .option(
+      '--agent-policy <file>',
+      "the local agent's policy file: what the control plane may do on this machine, e.g. allow exec (default /etc/infrapilot/agent.yaml; none: the safe defaults)",
+    )
+    .action(async ({ localAgent: withLocalAgent, agentPolicy, ...flags }: UpFlags) => {
       const running = await start(flags, '127.0.0.1');
       const out = cli.context.stdout;
       out.write(`InfraPilot is up\n`);
@@ -58,7 +63,7 @@ export function registerServerCommands(program: Command, cli: CliRuntime): void 
       out.write(`  API docs:  ${running.url}/api/docs\n`);
       printInitialAdmin(cli, running, '  ');
       out.write(`  Sign in:   infrapilot login --server ${running.url}\n`);
-      const localAgent = withLocalAgent ? await startLocalAgent(cli, running) : undefined;
+      const localAgent = withLocalAgent ? await startLocalAgent(cli, running, agentPolicy) : undefined;
       // The agent goes first, so it does not log a lost connection on the way out.
       await serveUntilSignalled(cli, async () => {
         await localAgent?.stop();
@@ -122,8 +127,8 @@ function builtAgentBundle(): string | undefined {
  * runs it; it dials the gateway over gRPC+mTLS like any remote host. A failure here is
  * reported and the control plane keeps running without it.
  */
-async function startLocalAgent(cli: CliRuntime, running: RunningServer): Promise<AgentRuntime | undefined> {
-  const { AgentRuntime, AgentRejectedError, StateStore, createConsoleLogger, joinControlPlane, loadPolicy } = await import('@infrapilot/agent');
+async function startLocalAgent(cli: CliRuntime, running: RunningServer, policyPath?: string): Promise<{ stop(): Promise<void> } | undefined> {
+  const { AgentRuntime, AgentRejectedError, StateStore, capabilityAllowed, createConsoleLogger, createDocker, joinControlPlane, loadPolicy } = await import('@infrapilot/agent');
   const stateDir = join(running.config.dataDir, 'agent');
   const address = `${loopbackHostFor(running.config.grpcHost)}:${running.grpcPort}`;
   const serverUrl = `https://${address}`;
@@ -131,7 +136,10 @@ async function startLocalAgent(cli: CliRuntime, running: RunningServer): Promise
   // The host owner's policy file binds the local agent like any other (missing: safe defaults).
   let policy;
   try {
-    ({ policy } = await loadPolicy());
+    let source;
+    ({ policy, source } = await loadPolicy(policyPath));
+    // The default file may be absent (safe defaults); a file named on purpose must exist.
+    if (policyPath && source === 'defaults') throw new Error(`the policy file ${policyPath} (--agent-policy) does not exist`);
   } catch (error) {
     warn(`the local agent is not started: ${describeError(error)}`);
     return undefined;
@@ -149,7 +157,17 @@ async function startLocalAgent(cli: CliRuntime, running: RunningServer): Promise
     return undefined;
   }
   // The gRPC port may differ from the one it joined on (--grpc-port, or 0 in tests).
-  const runtime = new AgentRuntime({ stateDir, serverUrl, policy, logger: createConsoleLogger(cli.context.env) });
+  const logger = createConsoleLogger(cli.context.env);
+  // Docker on this machine, exactly as a remote host's agent serves it.
+  const docker = createDocker({ policy, logger, ...(policyPath ? { policyPath } : {}) });
+  const runtime = new AgentRuntime({
+    stateDir,
+    serverUrl,
+    policy,
+    logger,
+    capabilities: docker.capabilities,
+    ...(capabilityAllowed(policy, 'docker') ? { docker: docker.state } : {}),
+  });
   runtime.once('connected', ({ agentId }) => {
     cli.context.stdout.write(`  Local agent: ${agentId} (connected over gRPC+mTLS on ${address})\n`);
   });
@@ -160,7 +178,12 @@ async function startLocalAgent(cli: CliRuntime, running: RunningServer): Promise
       warn(`the local agent stopped: ${describeError(error)}`);
     }
   });
-  return runtime;
+  return {
+    async stop() {
+      await runtime.stop();
+      await docker.close();
+    },
+  };
 }
 
 // A wildcard listener is reachable on loopback; a specific address only on itself.

@@ -1,0 +1,117 @@
+import type { ExecOutput } from '@infrapilot/protocol/agent';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../logger.js';
+import { parsePolicy } from '../../policy.js';
+import { docker, eventually, failureOf, fakeContext, handlerFor, payload, removeContainers, startContainer, uniqueName, type FakeContext } from '../../test-helpers/docker.js';
+import { createDocker, type AgentDocker } from '../docker/index.js';
+import type { ResultPayload } from '../registry.js';
+
+function execOutput(result: ResultPayload): ExecOutput {
+  if (result.case !== 'execOutput') throw new Error(`expected execOutput, got ${result.case}`);
+  return result.value;
+}
+
+function text(fake: FakeContext, stream?: string): string {
+  return fake.emitted
+    .map(execOutput)
+    .filter((chunk) => stream === undefined || chunk.stream === stream)
+    .map((chunk) => Buffer.from(chunk.data).toString())
+    .join('');
+}
+
+describe('exec in a container against the real Docker Engine', () => {
+  let agentDocker: AgentDocker;
+  let container: string;
+  let stopped: string;
+
+  const exec = (fake: FakeContext, value: { container?: string; argv: string[]; tty?: boolean; interactive?: boolean; columns?: number; rows?: number; env?: string[]; workingDir?: string; user?: string }) =>
+    handlerFor(agentDocker.capabilities, 'container.exec').handle(payload({ case: 'containerExec', value: { container, ...value } }), fake.context);
+
+  beforeAll(async () => {
+    agentDocker = createDocker({ policy: parsePolicy({ capabilities: { exec: true } }, 'test'), logger: silentLogger });
+    container = uniqueName('ip-exec');
+    stopped = uniqueName('ip-exec-stopped');
+    await startContainer(container, ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1; done']);
+    await startContainer(stopped, ['true'], [], { created: true });
+  });
+
+  afterAll(async () => {
+    await removeContainers([container, stopped]);
+    await agentDocker?.close();
+  });
+
+  it('runs a command to completion with its output and exit code', async () => {
+    const fake = fakeContext();
+    const final = execOutput(await exec(fake, { argv: ['echo', 'hello', 'world'] }));
+    expect(final).toMatchObject({ exited: true, exitCode: 0 });
+    expect(text(fake, 'stdout')).toBe('hello world\n');
+  });
+
+  it('reports a non-zero exit code and keeps stderr apart', async () => {
+    const fake = fakeContext();
+    const final = execOutput(await exec(fake, { argv: ['sh', '-c', 'echo out; echo err >&2; exit 7'] }));
+    expect(final).toMatchObject({ exited: true, exitCode: 7 });
+    expect(text(fake, 'stdout')).toBe('out\n');
+    expect(text(fake, 'stderr')).toBe('err\n');
+  });
+
+  it('passes environment, working directory and user through as given', async () => {
+    const fake = fakeContext();
+    await exec(fake, { argv: ['sh', '-c', 'echo "$GREETING $(pwd) $(id -u)"'], env: ['GREETING=hi there'], workingDir: '/tmp', user: '1234' });
+    expect(text(fake)).toBe('hi there /tmp 1234\n');
+  });
+
+  it('runs an interactive shell with a terminal: input, resize, output and exit code', async () => {
+    const fake = fakeContext();
+    const session = exec(fake, { argv: ['sh'], tty: true, interactive: true, columns: 100, rows: 30 });
+    fake.input({ data: Buffer.from('echo hi\n') });
+    await eventually(() => /\r?\nhi\r?\n/.test(text(fake)), 'the shell echoes "hi"');
+    fake.input({ columns: 132, rows: 43 });
+    // stty asks the terminal; a resize that did not reach it would still say the old size.
+    await eventually(async () => {
+      fake.input({ data: Buffer.from('stty size\n') });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return text(fake).includes('43 132');
+    }, 'stty reports the new size');
+    fake.input({ data: Buffer.from('exit 3\n') });
+    const final = execOutput(await session);
+    expect(final).toMatchObject({ exited: true, exitCode: 3 });
+    // A terminal merges stderr into its one stream.
+    expect(fake.emitted.every((chunk) => execOutput(chunk).stream === 'stdout')).toBe(true);
+  });
+
+  it('ends stdin when asked, so a command reading it finishes', async () => {
+    const fake = fakeContext();
+    const session = exec(fake, { argv: ['sh', '-c', 'cat; echo done'], interactive: true });
+    fake.input({ data: Buffer.from('line one\n') });
+    fake.input({ closeStdin: true });
+    const final = execOutput(await session);
+    expect(final).toMatchObject({ exited: true, exitCode: 0 });
+    expect(text(fake, 'stdout')).toBe('line one\ndone\n');
+  });
+
+  it('ends the session when cancelled, hanging up the terminal', async () => {
+    const fake = fakeContext();
+    const session = exec(fake, { argv: ['sh'], tty: true, interactive: true });
+    fake.input({ data: Buffer.from('echo "marker-$((6*7))"\n') });
+    await eventually(() => text(fake).includes('marker-42'), 'the shell answers');
+    fake.cancel();
+    const failure = await failureOf(session);
+    expect(failure.code).toBe('cancelled');
+    // The hung-up shell is gone from the container's process list.
+    await eventually(async () => !(await docker(['top', container, '-o', 'pid,args'])).split('\n').some((line) => /\bsh$/.test(line.trim()) && !line.includes('while')), 'the shell exited');
+  });
+
+  it('refuses bad input before asking Docker, and says what is wrong with the container', async () => {
+    for (const value of [{ argv: [] }, { argv: ['sh', 'a\0b'] }, { argv: ['env'], env: ['NOT AN ASSIGNMENT'] }, { argv: ['pwd'], workingDir: 'relative' }, { argv: ['id'], user: 'root;rm' }, { argv: ['id'], container: '../x' }]) {
+      const failure = await failureOf(exec(fakeContext(), value));
+      expect(failure.code).toBe('invalid_argument');
+    }
+    const missing = uniqueName('ip-noexec');
+    const notFound = await failureOf(exec(fakeContext(), { container: missing, argv: ['true'] }));
+    expect(notFound).toMatchObject({ code: 'not_found', message: `No container "${missing}" on this host` });
+    const notRunning = await failureOf(exec(fakeContext(), { container: stopped, argv: ['true'] }));
+    expect(notRunning.code).toBe('conflict');
+    expect(notRunning.message).toMatch(/not running/);
+  });
+});
