@@ -43,6 +43,7 @@ import { AuthService } from './modules/auth/auth.service.js';
 import { LoginThrottle } from './modules/auth/login-throttle.js';
 import { RefreshCookie } from './modules/auth/refresh-cookie.js';
 import { SessionsService } from './modules/auth/sessions.service.js';
+import { type ContainerSessionsService, type ContainersService, createContainersModule } from './modules/containers/index.js';
 import { LiveUpdates } from './modules/live/live-updates.js';
 import { LIVE_OPENAPI_PATHS, liveRoutes } from './modules/live/live.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -68,6 +69,8 @@ export interface Services {
   apiKeys: ApiKeysService;
   audit: AuditService;
   agents: AgentsService;
+  containers: ContainersService;
+  containerSessions: ContainerSessionsService;
 }
 
 /** One registered route and what it declares; the RBAC test walks these. */
@@ -144,7 +147,17 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
     metricsRetentionDays: config.metricsRetentionDays,
   };
   const agents = new AgentsService({ repo: new AgentsRepo(database), ca, commands, bus, transaction, clock, settings: agentSettings });
-  const services: Services = { orgs, users, auth, sessions, apiKeys, audit, agents };
+  const containers = createContainersModule({
+    database,
+    transaction,
+    hosts: agents,
+    commands,
+    bus,
+    audit,
+    clock,
+    onAuditFailure: (error) => http.log.error({ err: error }, 'could not write an exec session audit row'),
+  });
+  const services: Services = { orgs, users, auth, sessions, apiKeys, audit, agents, containers: containers.containers, containerSessions: containers.sessions };
   const live = new LiveUpdates(bus);
 
   const http = Fastify({
@@ -202,6 +215,8 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
       await api.register(apiKeysRoutes, { apiKeys });
       await api.register(auditRoutes, { audit });
       await api.register(agentsRoutes, { agents });
+      await api.register(containers.routes, { containers: containers.containers, sessions: containers.sessions });
+      await api.register(containers.socketRoutes, { sessions: containers.sessions });
     },
     { prefix: '/api/v1' },
   );
@@ -238,7 +253,16 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
         '::1',
         hostname(),
       ].map((name) => name.replace(/^\[|\]$/g, '')));
-      gateway = await startAgentGateway({ host: config.grpcHost, port: config.grpcPort, tls, agents, commands, logger: http.log, metrics: gatewayMetrics });
+      gateway = await startAgentGateway({
+        host: config.grpcHost,
+        port: config.grpcPort,
+        tls,
+        agents,
+        commands,
+        logger: http.log,
+        metrics: gatewayMetrics,
+        docker: containers.sync,
+      });
       // With port 0 (tests), join commands must name the port actually bound.
       if (!config.agentServerUrl && config.grpcPort === 0) {
         agentSettings.agentServerUrl = `https://${new URL(agentSettings.agentServerUrl).hostname}:${gateway.port}`;

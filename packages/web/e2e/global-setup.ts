@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -47,6 +47,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const httpPort = await freePort();
   const grpcPort = await freePort();
   const baseUrl = `http://127.0.0.1:${httpPort}`;
+  // The local agent's policy: the safe defaults plus exec, so the browser terminal has a shell to open.
+  const agentPolicy = join(dataDir, 'agent-policy.yaml');
+  writeFileSync(agentPolicy, 'capabilities:\n  exec: true\n');
   const output: string[] = [];
   const server = spawn(
     process.execPath,
@@ -60,6 +63,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       '--heartbeat-interval', '1',
       '--admin-email', ADMIN_EMAIL,
       '--admin-password', ADMIN_PASSWORD,
+      '--agent-policy', agentPolicy,
     ],
     { cwd: ROOT, env: { ...process.env, INFRAPILOT_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );

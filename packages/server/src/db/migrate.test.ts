@@ -20,6 +20,8 @@ const TABLES = {
   enrollment_tokens: true,
   agent_certificates: true,
   agent_metric_samples: true,
+  containers: true,
+  docker_engines: true,
 } as const satisfies Record<keyof Database, true>;
 
 describeOnBothDialects('migrations and transactions', (dialect) => {

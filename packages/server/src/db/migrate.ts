@@ -2,12 +2,14 @@ import type { Kysely } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import { foundation } from './migrations/0001-foundation.js';
 import { agents } from './migrations/0002-agents.js';
+import { containers } from './migrations/0003-containers.js';
 import type { Database } from './schema.js';
 
 /** Every migration, in order. Names sort; never rename or edit one that has shipped. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-agents': agents,
+  '0003-containers': containers,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

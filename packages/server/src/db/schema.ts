@@ -162,6 +162,41 @@ export interface AgentMetricSamplesTable {
   uptime_seconds: number;
 }
 
+/** A container as its agent last reported it; one row per (agent, Docker id). */
+export interface ContainersTable {
+  id: string;
+  agent_id: string;
+  container_id: string;
+  name: string;
+  image: string;
+  image_id: string;
+  state: string;
+  status_text: string;
+  health: string | null;
+  stack_name: string | null;
+  stack_service: string | null;
+  cpu_percent: number | null;
+  memory_bytes: number | null;
+  memory_limit_bytes: number | null;
+  restart_count: number;
+  exit_code: number | null;
+  /** JSON array of PortBinding. */
+  ports: string;
+  created_at: string | null;
+  started_at: string | null;
+  last_synced_at: string;
+}
+
+/** Whether a host's Docker Engine answered at its last report. */
+export interface DockerEnginesTable {
+  agent_id: string;
+  available: number;
+  problem: string | null;
+  endpoint: string | null;
+  version: string | null;
+  reported_at: string;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -175,4 +210,6 @@ export interface Database {
   enrollment_tokens: EnrollmentTokensTable;
   agent_certificates: AgentCertificatesTable;
   agent_metric_samples: AgentMetricSamplesTable;
+  containers: ContainersTable;
+  docker_engines: DockerEnginesTable;
 }

@@ -1,5 +1,5 @@
 import type { Role } from '@infrapilot/protocol';
-import type { MembershipsTable, OrganizationsTable, UsersTable } from '../db/schema.js';
+import type { AgentsTable, MembershipsTable, OrganizationsTable, UsersTable } from '../db/schema.js';
 import type { DatabaseHandle } from '../db/transactions.js';
 import { newId } from '../platform/ids.js';
 
@@ -62,4 +62,37 @@ export async function insertMembership(
   const row = membershipRow(orgId, userId, role, overrides);
   await handle.root.insertInto('memberships').values(row).execute();
   return row.id;
+}
+
+/** A complete agents row of the org: active, never seen, not revoked. */
+export function agentRow(orgId: string, overrides: Partial<AgentsTable> = {}): AgentsTable {
+  const id = overrides.id ?? newId();
+  return {
+    id,
+    org_id: orgId,
+    name: `host-${id.slice(-6)}`,
+    hostname: 'host.test',
+    fingerprint: null,
+    status: 'active',
+    version: '0.1.0',
+    last_seen_at: null,
+    created_at: FIXTURE_CREATED_AT,
+    os_name: null,
+    kernel: null,
+    architecture: null,
+    platform: null,
+    protocol_version: 1,
+    capabilities: null,
+    certificate_expires_at: null,
+    latest_metrics: null,
+    revoked_at: null,
+    ...overrides,
+  };
+}
+
+/** Inserts an agentRow and returns it. */
+export async function insertAgent(handle: DatabaseHandle, orgId: string, overrides: Partial<AgentsTable> = {}): Promise<AgentsTable> {
+  const row = agentRow(orgId, overrides);
+  await handle.root.insertInto('agents').values(row).execute();
+  return row;
 }

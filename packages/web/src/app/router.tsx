@@ -34,6 +34,12 @@ export const router = createBrowserRouter([
           { index: true, element: <OverviewPage /> },
           { path: 'hosts', lazy: page(async () => ({ default: (await import('../features/hosts/hosts-page')).HostsPage })) },
           { path: 'hosts/:id', lazy: page(async () => ({ default: (await import('../features/hosts/host-detail-page')).HostDetailPage })) },
+          {
+            path: 'hosts/:id/containers/:cid',
+            lazy: page(async () => ({ default: (await import('../features/containers/detail/container-detail-page')).ContainerDetailPage })),
+          },
+          { path: 'containers', lazy: page(async () => ({ default: (await import('../features/containers/list/containers-page')).ContainersPage })) },
+          { path: 'stacks', lazy: page(async () => ({ default: (await import('../features/containers/stacks/stacks-page')).StacksPage })) },
           { path: 'members', lazy: page(async () => ({ default: (await import('../features/members/members-page')).MembersPage })) },
           { path: 'users', lazy: page(async () => ({ default: (await import('../features/users/users-page')).UsersPage })) },
           { path: 'api-keys', lazy: page(async () => ({ default: (await import('../features/api-keys/api-keys-page')).ApiKeysPage })) },

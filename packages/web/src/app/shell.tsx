@@ -1,7 +1,7 @@
-import { Building2, ChevronDown, KeyRound, LayoutDashboard, LogOut, Menu, Monitor, Moon, ScrollText, Server, Sun, User, Users } from 'lucide-react';
+import { Boxes, Building2, ChevronDown, KeyRound, Layers, LayoutDashboard, LogOut, Menu, Monitor, Moon, ScrollText, Server, Sun, User, Users } from 'lucide-react';
 import type { Permission } from '@infrapilot/protocol';
 import { type ComponentType, useState } from 'react';
-import { NavLink, Outlet } from 'react-router';
+import { Link, NavLink, Outlet, useLocation } from 'react-router';
 import { Button } from '../components/ui/button';
 import {
   DropdownMenu,
@@ -14,6 +14,7 @@ import {
   DropdownMenuTrigger,
 } from '../components/ui/dropdown-menu';
 import { useToast } from '../components/ui/toast';
+import { useContainersLiveCache } from '../features/containers/containers-live-cache';
 import { useHostsLiveCache } from '../features/hosts/hosts-live-cache';
 import { lowerCaseRoleLabel } from '../features/members/roles';
 import { cn } from '../lib/class-names';
@@ -31,9 +32,22 @@ interface NavItem {
   permission?: Permission;
 }
 
+/** A container's page lives under its host (/hosts/:id/containers/:cid) but belongs to "Containers" in the navigation. */
+const CONTAINER_PAGE = /^\/hosts\/[^/]+\/containers\//;
+
+/** Whether a navigation entry is the page shown: its path or one below it (the overview only itself). */
+function isCurrent(to: string, pathname: string): boolean {
+  const matched = pathname === to || (to !== '/' && pathname.startsWith(`${to}/`));
+  if (to === '/containers') return matched || CONTAINER_PAGE.test(pathname);
+  if (to === '/hosts') return matched && !CONTAINER_PAGE.test(pathname);
+  return matched;
+}
+
 const NAV: NavItem[] = [
   { to: '/', label: 'Overview', icon: LayoutDashboard },
   { to: '/hosts', label: 'Hosts', icon: Server, permission: 'agents:read' },
+  { to: '/containers', label: 'Containers', icon: Boxes, permission: 'containers:read' },
+  { to: '/stacks', label: 'Stacks', icon: Layers, permission: 'containers:read' },
   { to: '/members', label: 'Members', icon: Users, permission: 'members:read' },
   { to: '/users', label: 'Users', icon: User, permission: 'users:manage' },
   { to: '/api-keys', label: 'API keys', icon: KeyRound, permission: 'apikeys:read' },
@@ -47,6 +61,7 @@ export function Shell() {
   return (
     <LiveSocketProvider orgId={org?.id ?? null}>
       <HostsLiveCache />
+      <ContainersLiveCache />
       <div className="min-h-screen md:grid md:grid-cols-[14rem_1fr]">
         <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-card focus:p-2">
           Skip to content
@@ -84,27 +99,34 @@ function HostsLiveCache() {
   return null;
 }
 
+function ContainersLiveCache() {
+  useContainersLiveCache();
+  return null;
+}
+
 function Navigation({ onNavigate }: { onNavigate: () => void }) {
   const { can } = useSession();
+  const { pathname } = useLocation();
   return (
     <nav aria-label="Main" className="flex flex-col gap-0.5 p-2">
-      {NAV.filter((item) => !item.permission || can(item.permission)).map(({ to, label, icon: Icon }) => (
-        <NavLink
-          key={to}
-          to={to}
-          end={to === '/'}
-          onClick={onNavigate}
-          className={({ isActive }) =>
-            cn(
+      {NAV.filter((item) => !item.permission || can(item.permission)).map(({ to, label, icon: Icon }) => {
+        const current = isCurrent(to, pathname);
+        return (
+          <Link
+            key={to}
+            to={to}
+            onClick={onNavigate}
+            aria-current={current ? 'page' : undefined}
+            className={cn(
               'flex items-center gap-2 rounded-md px-3 py-2 text-sm focus-visible:outline-2 focus-visible:outline-ring',
-              isActive ? 'bg-primary/10 font-medium text-primary' : 'text-muted-foreground hover:bg-muted hover:text-foreground',
-            )
-          }
-        >
-          <Icon className="h-4 w-4" aria-hidden />
-          {label}
-        </NavLink>
-      ))}
+              current ? 'bg-primary/10 font-medium text-primary' : 'text-muted-foreground hover:bg-muted hover:text-foreground',
+            )}
+          >
+            <Icon className="h-4 w-4" aria-hidden />
+            {label}
+          </Link>
+        );
+      })}
     </nav>
   );
 }

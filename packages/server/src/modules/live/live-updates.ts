@@ -43,6 +43,9 @@ export class LiveUpdates {
       ),
       bus.subscribe('agent.removed', ({ orgId, agentId, at }) => later(orgId, { type: 'agent.removed', agentId, at })),
       bus.subscribe('agent.sampled', ({ orgId, agentId, live, point }) => later(orgId, { type: 'agent.sample', agentId, live, point })),
+      bus.subscribe('container.changed', ({ orgId, agentId, container, event }) => later(orgId, { type: 'container.changed', agentId, container, event })),
+      bus.subscribe('container.removed', ({ orgId, agentId, containerId, at }) => later(orgId, { type: 'container.removed', agentId, containerId, at })),
+      bus.subscribe('containers.synced', ({ orgId, agentId, at }) => later(orgId, { type: 'containers.synced', agentId, at })),
     ];
     this.recheckTimer = setInterval(() => void this.recheckAll(), RECHECK_INTERVAL_MS);
     this.recheckTimer.unref();

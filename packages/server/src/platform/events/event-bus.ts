@@ -1,4 +1,4 @@
-import type { AgentLiveFigures, AgentMetricsPoint } from '@infrapilot/protocol';
+import type { AgentLiveFigures, AgentMetricsPoint, Container } from '@infrapilot/protocol';
 import { EventEmitter } from 'node:events';
 
 /** Every event on the bus and its payload. Add an event here before publishing it. */
@@ -8,6 +8,16 @@ export interface DomainEvents {
   'agent.removed': { orgId: string; agentId: string; at: string };
   /** A heartbeat brought new figures: the live values and the chart point stored from them. */
   'agent.sampled': { orgId: string; agentId: string; live: AgentLiveFigures; point: AgentMetricsPoint };
+  /** A heartbeat changed a host's containers beyond CPU and memory: lists are worth fetching again. */
+  'containers.synced': { orgId: string; agentId: string; at: string };
+  /** Docker reported an event on a container; `container` is the row after it, `event` Docker's action. */
+  'container.changed': { orgId: string; agentId: string; container: Container; event: string };
+  /** A container was destroyed on its host. */
+  'container.removed': { orgId: string; agentId: string; containerId: string; at: string };
+  'container.started': { orgId: string; agentId: string; containerId: string; name: string; at: string };
+  'container.died': { orgId: string; agentId: string; containerId: string; name: string; at: string; exitCode: number };
+  /** Docker is restarting the container under its restart policy (a crash loop shows as a rising count). */
+  'container.restarting': { orgId: string; agentId: string; containerId: string; name: string; at: string; restartCount: number };
 }
 
 export type DomainEventName = keyof DomainEvents;

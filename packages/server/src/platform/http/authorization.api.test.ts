@@ -7,7 +7,8 @@ import { ApiError, type InfraPilotClient } from '@infrapilot/client';
 import { type Permission, type Role, ROLES, roleAllows } from '@infrapilot/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totp } from '../../modules/auth/totp.js';
-import { eventually, startTestAgent, type TestAgent } from '../../test-helpers/test-agent.js';
+import { type DockerTestAgent, startDockerAgent, STOPPABLE_COMMAND, TestContainers } from '../../test-helpers/docker.js';
+import { eventually } from '../../test-helpers/test-agent.js';
 import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
 import { startTestServer, type TestServer } from '../../test-helpers/test-server.js';
 
@@ -24,8 +25,13 @@ interface World {
   credentials: Record<Role, { email: string; password: string }>;
   /** Resources of an org none of them belongs to. */
   foreign: { orgId: string; orgSlug: string; userId: string; apiKeyId: string; agentId: string; enrollmentTokenId: string };
-  /** A real agent of the default org, connected, so commands to it succeed. */
-  agent: TestAgent;
+  /** A real agent of the default org with Docker (exec allowed), connected, so commands to it succeed. */
+  agent: DockerTestAgent;
+  /** Containers on this machine's dockerd for the container routes. */
+  containers: TestContainers;
+  /** A running container of the agent, and a compose stack of one. */
+  containerName: string;
+  stackName: string;
   /** State dirs of agents enrolled along the way. */
   stateDirs: string[];
 }
@@ -58,6 +64,22 @@ async function enrolledAgent(world: World, client: InfraPilotClient = world.serv
   world.stateDirs.push(stateDir);
   const identity = await joinControlPlane({ serverUrl: enrollment.serverUrl, token: enrollment.token, caHash: enrollment.caHash, stateDir });
   return identity.agentId;
+}
+
+/** A route about the world's running container. */
+function containerRoute(extra: Omit<SampleRequest, 'params'> = {}): RouteCase {
+  return {
+    sample: async (world) => ({ params: { id: world.agent.agentId, cid: world.containerName }, ...extra }),
+    foreignParams: (world) => ({ id: world.foreign.agentId, cid: world.containerName }),
+  };
+}
+
+/** A route about the world's compose stack. */
+function stackRoute(): RouteCase {
+  return {
+    sample: async (world) => ({ params: { id: world.agent.agentId, stack: world.stackName } }),
+    foreignParams: (world) => ({ id: world.foreign.agentId, stack: world.stackName }),
+  };
 }
 
 /** Every /api/v1 route, with how to call it. A new route fails the coverage test until it is added here. */
@@ -188,6 +210,49 @@ const ROUTES: Record<string, RouteCase> = {
     sample: async (world) => ({ params: { id: world.agent.agentId } }),
     foreignParams: (world) => ({ id: world.foreign.agentId }),
   },
+  'GET /api/v1/containers': { sample: async () => ({ query: { limit: '5' } }) },
+  'GET /api/v1/agents/:id/containers': {
+    sample: async (world) => ({ params: { id: world.agent.agentId } }),
+    foreignParams: (world) => ({ id: world.foreign.agentId }),
+  },
+  'GET /api/v1/agents/:id/containers/:cid': containerRoute(),
+  'POST /api/v1/agents/:id/containers/:cid/start': containerRoute(),
+  'POST /api/v1/agents/:id/containers/:cid/stop': containerRoute({ query: { timeoutSeconds: '5' } }),
+  'POST /api/v1/agents/:id/containers/:cid/restart': containerRoute({ query: { timeoutSeconds: '5' } }),
+  'DELETE /api/v1/agents/:id/containers/:cid': {
+    sample: async (world) => ({ params: { id: world.agent.agentId, cid: (await world.containers.run('rbac-removed', ['true'], [], { created: true })).name } }),
+    foreignParams: (world) => ({ id: world.foreign.agentId, cid: 'anything' }),
+  },
+  'GET /api/v1/agents/:id/containers/:cid/logs': containerRoute({ query: { tail: '5' } }),
+  'GET /api/v1/agents/:id/containers/:cid/stats': containerRoute(),
+  'POST /api/v1/agents/:id/containers/:cid/exec': containerRoute({ body: { command: ['true'] } }),
+  // The sockets' plain GET (no upgrade) says to open a WebSocket; the sockets themselves are tested in modules/containers.
+  'GET /api/v1/agents/:id/containers/:cid/logs/stream': { ...containerRoute(), expectAllowed: 400, foreignParams: undefined },
+  'GET /api/v1/agents/:id/containers/:cid/exec': { ...containerRoute(), expectAllowed: 400, foreignParams: undefined },
+  'GET /api/v1/stacks': { sample: async () => ({}) },
+  'GET /api/v1/agents/:id/stacks': {
+    sample: async (world) => ({ params: { id: world.agent.agentId } }),
+    foreignParams: (world) => ({ id: world.foreign.agentId }),
+  },
+  'POST /api/v1/agents/:id/stacks/:stack/start': stackRoute(),
+  'POST /api/v1/agents/:id/stacks/:stack/stop': stackRoute(),
+  'POST /api/v1/agents/:id/stacks/:stack/restart': stackRoute(),
+  'GET /api/v1/agents/:id/docker': {
+    sample: async (world) => ({ params: { id: world.agent.agentId } }),
+    foreignParams: (world) => ({ id: world.foreign.agentId }),
+  },
+  'GET /api/v1/agents/:id/images': {
+    sample: async (world) => ({ params: { id: world.agent.agentId } }),
+    foreignParams: (world) => ({ id: world.foreign.agentId }),
+  },
+  'GET /api/v1/agents/:id/volumes': {
+    sample: async (world) => ({ params: { id: world.agent.agentId } }),
+    foreignParams: (world) => ({ id: world.foreign.agentId }),
+  },
+  'GET /api/v1/agents/:id/networks': {
+    sample: async (world) => ({ params: { id: world.agent.agentId } }),
+    foreignParams: (world) => ({ id: world.foreign.agentId }),
+  },
 };
 
 /** Creates an account that belongs only to an org of its own. */
@@ -257,10 +322,16 @@ describeOnBothDialects('authorization: every route × every role × another org'
       agentId: foreignAgentId,
       enrollmentTokenId: foreignToken.enrollmentToken.id,
     };
-    world.agent = await startTestAgent(admin, 'rbac-host');
+    world.agent = await startDockerAgent(admin, 'rbac-host');
     await eventually(async () => (await admin.agents.get(world.agent.agentId)).connected, 'the default org’s agent connects');
+    world.containers = new TestContainers();
+    world.containerName = (await world.containers.run('rbac', STOPPABLE_COMMAND)).name;
+    world.stackName = `rbac-${sequence++}-${Date.now()}`;
+    await world.containers.run(`${world.stackName}-web`, STOPPABLE_COMMAND, ['--label', `com.docker.compose.project=${world.stackName}`, '--label', 'com.docker.compose.service=web']);
+    await eventually(async () => (await admin.docker.engine(world.agent.agentId)).available, 'the agent reports Docker');
   });
   afterAll(async () => {
+    await world.containers?.removeAll();
     await world.agent?.destroy();
     await world.server?.destroy();
     for (const dir of world.stateDirs ?? []) rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { RelativeTime } from '../../components/ui/relative-time';
 import { ErrorState, Loading, PageHeader } from '../../components/ui/states';
 import { formatRelative } from '../../lib/format';
 import { useNow } from '../../lib/use-now';
+import { HostDockerSection } from '../containers/resources/host-docker-section';
 import { PingButton, RevokeHostButton } from './host-actions';
 import { HostCharts } from './host-charts';
 import { HostStatusBadge } from './host-status-badge';
@@ -44,6 +45,7 @@ function isNotFound(error: unknown): boolean {
 
 function HostDetail({ host, now }: { host: Host; now: number }) {
   const canManage = useCan('agents:manage');
+  const canReadContainers = useCan('containers:read');
   const revoked = Boolean(host.revokedAt);
   return (
     <div className="grid gap-4">
@@ -82,6 +84,7 @@ function HostDetail({ host, now }: { host: Host; now: number }) {
         <SystemInfoCard host={host} />
       </div>
       <HostCharts hostId={host.id} />
+      {canReadContainers && !revoked && <HostDockerSection agentId={host.id} />}
     </div>
   );
 }
