@@ -125,6 +125,9 @@ export function followContainerLogs(
   };
 }
 
+/** Bytes of input per frame, well under the server's 64 KiB frame limit. */
+const STDIN_FRAME_BYTES = 32 * 1024;
+
 export interface ExecHandlers {
   /** Bytes the process wrote (stdout, or stderr without a TTY). */
   output(data: Uint8Array, stream: 'stdout' | 'stderr'): void;
@@ -196,10 +199,14 @@ export function openExecSession(
   return {
     write(data) {
       const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-      const frame = new Uint8Array(bytes.length + 1);
-      frame[0] = EXEC_CHANNEL.stdin;
-      frame.set(bytes, 1);
-      send(frame);
+      // The server takes frames up to 64 KiB: a large paste goes in pieces.
+      for (let offset = 0; offset < bytes.length; offset += STDIN_FRAME_BYTES) {
+        const piece = bytes.subarray(offset, offset + STDIN_FRAME_BYTES);
+        const frame = new Uint8Array(piece.length + 1);
+        frame[0] = EXEC_CHANNEL.stdin;
+        frame.set(piece, 1);
+        send(frame);
+      }
     },
     resize: (columns, rows) => control({ type: 'resize', columns, rows }),
     closeStdin: () => control({ type: 'close_stdin' }),

@@ -19,7 +19,8 @@ import { EventBus } from './platform/events/event-bus.js';
 import { loadMasterKey } from './platform/crypto/master-key.js';
 import { SecretBox } from './platform/crypto/secret-box.js';
 import { registerAuditHook } from './platform/http/audit-hook.js';
-import { type AuthenticationDeps, authenticateRequest, registerAuthentication } from './platform/http/authentication.js';
+import { type AuthenticationDeps, authenticateRequest, registerAuthentication, stillEntitled } from './platform/http/authentication.js';
+import { SocketEntitlements } from './platform/http/socket-entitlements.js';
 import { registerErrorHandling } from './platform/http/error-handler.js';
 import { createMetricsRegistry, registerMetrics } from './platform/http/metrics.js';
 import { registerOpenApi } from './platform/http/openapi.js';
@@ -90,6 +91,8 @@ export interface App {
   commands: CommandRouter;
   /** The live sockets (GET /ws) and the bus events they forward. */
   live: LiveUpdates;
+  /** Open shells and followed logs, re-checked every minute (tests call recheckAll()). */
+  socketEntitlements: SocketEntitlements;
   ca: InternalCa;
   /** Starts the gRPC listener agents dial (config.grpcHost:grpcPort); app.close() stops it. */
   listenForAgents(): Promise<AgentGateway>;
@@ -159,6 +162,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
   });
   const services: Services = { orgs, users, auth, sessions, apiKeys, audit, agents, containers: containers.containers, containerSessions: containers.sessions };
   const live = new LiveUpdates(bus);
+  const socketEntitlements = new SocketEntitlements();
 
   const http = Fastify({
     logger: options.logger === false ? false : { level: config.logLevel },
@@ -196,6 +200,8 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
     authenticateAccessToken: (token) => auth.authenticateAccessToken(token),
     authenticateApiKey: (key) => apiKeys.authenticate(key),
     resolveOrg: (identity, requested) => orgs.resolveContext(identity, requested),
+    identityStillValid: (identity) =>
+      identity.kind === 'user' ? auth.sessionStillValid(identity.userId, identity.sessionId) : apiKeys.stillValid(identity.apiKeyId),
   };
   registerAuthentication(http, authentication);
   registerAuditHook(http, {
@@ -216,7 +222,11 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
       await api.register(auditRoutes, { audit });
       await api.register(agentsRoutes, { agents });
       await api.register(containers.routes, { containers: containers.containers, sessions: containers.sessions });
-      await api.register(containers.socketRoutes, { sessions: containers.sessions });
+      await api.register(containers.socketRoutes, {
+        sessions: containers.sessions,
+        entitlements: socketEntitlements,
+        stillEntitled: (identity, orgId, access) => stillEntitled(authentication, identity, orgId, access),
+      });
     },
     { prefix: '/api/v1' },
   );
@@ -230,8 +240,13 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
   const prune = setInterval(() => {
     agents.pruneOldSamples().catch((error: unknown) => http.log.warn({ err: error }, 'metrics pruning failed'));
   }, 60 * 60 * 1000);
+  // Shells and followed logs outlive access tokens; revoked sessions and keys, removed members and lowered roles must not keep them.
+  const socketRecheck = setInterval(() => {
+    socketEntitlements.recheckAll().catch((error: unknown) => http.log.warn({ err: error }, 'socket re-check failed'));
+  }, 60 * 1000);
   sweep.unref();
   prune.unref();
+  socketRecheck.unref();
   let gateway: AgentGateway | undefined;
 
   return {
@@ -242,6 +257,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
     bus,
     commands,
     live,
+    socketEntitlements,
     ca,
     async listenForAgents() {
       if (gateway) return gateway;
@@ -272,6 +288,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
     async close() {
       clearInterval(sweep);
       clearInterval(prune);
+      clearInterval(socketRecheck);
       live.close();
       await gateway?.close();
       await http.close();

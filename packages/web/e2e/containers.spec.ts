@@ -13,14 +13,6 @@ const STACK = `e2e-shop-${SUFFIX}`;
 const STACK_CONTAINERS = [`${STACK}-api-1`, `${STACK}-worker-1`];
 const EXITED = `e2e-job-${SUFFIX}`;
 
-/**
- * Chromium aborts requests in flight with ERR_NETWORK_CHANGED whenever a network
- * interface comes or goes, and Docker adds one (a veth) per container it starts. These
- * containers need no network (`--network none`), but other suites start containers on
- * this machine at any time; an aborted asset or request then shows as a console error.
- */
-const NETWORK_CHANGED = /net::ERR_NETWORK_CHANGED/;
-
 /** The docker CLI, as a person at the host would use it (never pulls: the image is local). */
 async function docker(...args: string[]): Promise<string> {
   return (await run('docker', args)).stdout.trim();
@@ -45,8 +37,7 @@ test.afterAll(async () => {
   await docker('rm', '-f', NAME, ...STACK_CONTAINERS, EXITED).catch(() => '');
 });
 
-test('a container on the local host: listed, its log followed, stopped and started from the page, and a shell in the browser', async ({ page, consoleWatch }) => {
-  consoleWatch.allow(NETWORK_CHANGED);
+test('a container on the local host: listed, its log followed, stopped and started from the page, and a shell in the browser', async ({ page }) => {
   test.setTimeout(120_000);
   await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
   await page.getByRole('link', { name: 'Containers', exact: true }).click();
@@ -127,8 +118,7 @@ test('a container on the local host: listed, its log followed, stopped and start
   expect(violations).toEqual([]);
 });
 
-test('a compose stack: listed with its services, stopped and started as one, its containers one click away', async ({ page, consoleWatch }) => {
-  consoleWatch.allow(NETWORK_CHANGED);
+test('a compose stack: listed with its services, stopped and started as one, its containers one click away', async ({ page }) => {
   await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
   await page.getByRole('link', { name: 'Stacks', exact: true }).click();
   const row = page.locator(`tr[data-stack="${STACK}"]`);
@@ -150,8 +140,7 @@ test('a compose stack: listed with its services, stopped and started as one, its
   await expect(page.locator('tr[data-container-name]').getByTestId('container-state')).toHaveText(['running', 'running']);
 });
 
-test('the local host’s page shows its Docker: containers, images, volumes and networks', async ({ page, consoleWatch }) => {
-  consoleWatch.allow(NETWORK_CHANGED);
+test('the local host’s page shows its Docker: containers, images, volumes and networks', async ({ page }) => {
   await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
   await page.goto('/hosts');
   await page.locator('tr[data-host-id]').first().getByRole('link').click();

@@ -74,7 +74,10 @@ export const test = base.extend<{ consoleWatch: ConsoleWatch }>({
   consoleWatch: [
     async ({ context }, use, testInfo) => {
       const problems: string[] = [];
-      const allowed: RegExp[] = [];
+      // Chromium aborts requests in flight with ERR_NETWORK_CHANGED whenever a network
+      // interface comes or goes, and Docker adds one (a veth) per container it starts:
+      // the machine's doing, not the page's. (The container specs use `--network none`.)
+      const allowed: RegExp[] = [/net::ERR_NETWORK_CHANGED/];
       const watch = (page: Page) => {
         page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
         page.on('console', (message) => {

@@ -123,10 +123,27 @@ export function containerExecHandler(engine: DockerEngine, options: ExecStreamOp
 
       applyInput = (input) => {
         if (input.data.length > 0 && command.interactive && session.writable) session.write(input.data);
-        if (input.columns > 0 && input.rows > 0 && command.tty) void resize(exec, input.columns, input.rows, 1, context.signal);
+        if (input.columns > 0 && input.rows > 0 && command.tty) requestResize(input.columns, input.rows);
         if (input.closeStdin && session.writable) session.end();
       };
-      if (command.tty && command.columns > 0 && command.rows > 0) void resize(exec, command.columns, command.rows, 10, context.signal);
+      // One resize at a time, the latest size winning: a retried early resize must not
+      // land after, and undo, the one the person made since.
+      let wantedSize: { columns: number; rows: number } | undefined;
+      let resizing = false;
+      const requestResize = (columns: number, rows: number) => {
+        wantedSize = { columns, rows };
+        if (resizing) return;
+        resizing = true;
+        void (async () => {
+          while (wantedSize && !context.signal.aborted) {
+            const size = wantedSize;
+            wantedSize = undefined;
+            await resize(exec, size.columns, size.rows, 10, context.signal);
+          }
+          resizing = false;
+        })();
+      };
+      if (command.tty && command.columns > 0 && command.rows > 0) requestResize(command.columns, command.rows);
       for (const input of early.splice(0)) applyInput(input);
 
       return new Promise<ResultPayload>((resolve, reject) => {

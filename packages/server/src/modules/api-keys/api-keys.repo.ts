@@ -17,6 +17,10 @@ export class ApiKeysRepo {
     return this.db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash).executeTakeFirst();
   }
 
+  getById(id: string): Promise<ApiKeysTable | undefined> {
+    return this.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
   getInOrg(orgId: string, id: string): Promise<ApiKeysTable | undefined> {
     return this.db.selectFrom('api_keys').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
   }

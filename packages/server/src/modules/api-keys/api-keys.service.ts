@@ -86,6 +86,12 @@ export class ApiKeysService {
     return { kind: 'api_key', apiKeyId: row.id, name: row.name, prefix: row.prefix, orgId: row.org_id, role: row.role as Role, createdBy: row.created_by };
   }
 
+  /** Whether a key is still usable (not revoked, not expired): long-lived sockets ask every minute. */
+  async stillValid(apiKeyId: string): Promise<boolean> {
+    const row = await this.deps.repo.getById(apiKeyId);
+    return row !== undefined && row.revoked_at === null && (row.expires_at === null || row.expires_at > isoTimestamp(this.deps.clock.now()));
+  }
+
   /** Whose keys a caller may see and revoke: all for a super_admin; otherwise those its person created. */
   private scopeOf(actor: Actor): string | undefined {
     if (actor.org.role === 'super_admin') return undefined;

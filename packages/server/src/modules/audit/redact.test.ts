@@ -18,4 +18,13 @@ describe('redactSecrets', () => {
       role: 'viewer',
     });
   });
+
+  // Regression: `POST …/exec` bodies carried env: ["DB_PASSWORD=…"] into the audit log as written.
+  it('keeps the names of environment variables and hides their values', () => {
+    expect(redactSecrets({ command: ['env'], env: ['DB_PASSWORD=hunter2', 'MODE=prod', 'odd'], nested: { environment: { API: 'x' } } })).toEqual({
+      command: ['env'],
+      env: [`DB_PASSWORD=${REDACTED}`, `MODE=${REDACTED}`, REDACTED],
+      nested: { environment: { API: REDACTED } },
+    });
+  });
 });

@@ -227,6 +227,17 @@ export class AuthService {
     return { kind: 'user', userId: user.id, sessionId: session.id, email: user.email, expiresAtMs: claims.expiresAtMs };
   }
 
+  /**
+   * Whether a person's session is still valid (not signed out or revoked, not past its
+   * end, account enabled), whatever the access token's own expiry: long-lived sockets ask every minute.
+   */
+  async sessionStillValid(userId: string, sessionId: string): Promise<boolean> {
+    const session = await this.deps.repo.getSession(sessionId);
+    if (!session || session.revoked_at !== null || session.expires_at <= isoTimestamp(this.now()) || session.user_id !== userId) return false;
+    const user = await this.deps.users.getAccount(userId);
+    return user !== undefined && user !== null && user.disabled_at === null;
+  }
+
   async me(identity: Identity, org: OrgContext | null): Promise<Me> {
     const orgs = await this.deps.orgs.listOrgsOf(identity);
     if (identity.kind === 'api_key') {

@@ -227,5 +227,45 @@ describe('container sockets against a real agent and dockerd', () => {
       expect(await logs.frame('error')).toMatchObject({ code: 'not_found' });
       expect((await logs.closed).code).toBe(4404);
     });
+
+    it('stays open past its access token, but ends at the next re-check once the person is signed out, and audits the end', async () => {
+      await server.admin.users.create({ email: 'operator@example.com', password: PASSWORD, role: 'operator' });
+      const operator = await server.signIn('operator@example.com', PASSWORD);
+      const { name } = await containers.run('revoked', STOPPABLE_COMMAND);
+      const socket = openContainerSocket(operator, agentId, name, CONTAINER_EXEC_SUFFIX, { command: ['sh'], tty: true });
+      await socket.frame('started');
+      // An access token past its 15 minutes is not a revocation: the shell survives the re-check.
+      server.clock.advance(20 * 60 * 1000);
+      await server.app.socketEntitlements.recheckAll();
+      expect(socket.frames.some((frame) => frame.type === 'error')).toBe(false);
+      server.clock.advance(-20 * 60 * 1000);
+
+      const streamsBefore = server.app.commands.openStreamCount;
+      await operator.auth.logout();
+      await server.app.socketEntitlements.recheckAll();
+      expect(await socket.frame('error')).toMatchObject({ code: 'unauthenticated' });
+      expect((await socket.closed).code).toBe(4401);
+      await eventually(() => server.app.commands.openStreamCount === streamsBefore - 1, 'the agent stream is cancelled');
+      const ended = await eventually(
+        async () => (await server.admin.audit.list({ action: 'container.exec_session.end', resourceId: name, limit: 1 })).items[0],
+        'the end is audited',
+      );
+      expect(ended.requestBody).toMatchObject({ endedBy: 'access revoked' });
+    });
+
+    it('ends a followed log at the next re-check once the member has been removed from the org', async () => {
+      const { userId } = await server.admin.users.create({ email: 'leaver@example.com', password: PASSWORD, role: 'viewer' }).then((created) => ({ userId: created.user.id }));
+      const leaver = await server.signIn('leaver@example.com', PASSWORD);
+      const { name } = await containers.run('leaver-log', STOPPABLE_COMMAND);
+      const socket = openContainerSocket(leaver, agentId, name, CONTAINER_LOG_STREAM_SUFFIX, { tail: 0 });
+      expect(await socket.outcome).toBe('open');
+      await server.app.socketEntitlements.recheckAll();
+      expect(socket.frames.some((frame) => frame.type === 'error')).toBe(false);
+
+      await server.admin.members.remove(userId);
+      await server.app.socketEntitlements.recheckAll();
+      expect(await socket.frame('error')).toMatchObject({ code: 'unauthenticated' });
+      expect((await socket.closed).code).toBe(4401);
+    });
   });
 });

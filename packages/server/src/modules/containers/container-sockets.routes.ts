@@ -11,12 +11,13 @@ import {
   type ExecServerFrame,
   type LogStreamFrame,
 } from '@infrapilot/protocol';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError, ValidationError } from '../../errors.js';
+import { AppError, UnauthenticatedError, ValidationError } from '../../errors.js';
 import { clientInfoOf } from '../../platform/http/client-info.js';
-import { actorOf } from '../../platform/http/request-context.js';
+import { actorOf, type Identity } from '../../platform/http/request-context.js';
+import type { SocketEntitlements } from '../../platform/http/socket-entitlements.js';
 import type { ContainerSessionsService, ExecSession } from './container-sessions.service.js';
 
 /**
@@ -135,8 +136,27 @@ function asBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
  * guard authenticates the upgrade like any route; the path and query are validated
  * before it too. These routes are in the OpenAPI document with their frames described.
  */
-export const containerSocketRoutes: FastifyPluginAsyncZod<{ sessions: ContainerSessionsService }> = async (app, { sessions }) => {
+export const containerSocketRoutes: FastifyPluginAsyncZod<{
+  sessions: ContainerSessionsService;
+  /** Where open sockets are re-checked every minute. */
+  entitlements: SocketEntitlements;
+  /** Whether the caller may still do `access` in the org (session or key valid, member, role). */
+  stillEntitled: (identity: Identity, orgId: string, access: 'containers:read' | 'containers:exec') => Promise<boolean>;
+}> = async (app, { sessions, entitlements, stillEntitled }) => {
   const tags = ['containers'];
+
+  /** Until the socket closes, a revoked session or key, a removed member or a lowered role ends it. */
+  const entitle = (socket: WebSocket, request: FastifyRequest, access: 'containers:read' | 'containers:exec', writer: SocketWriter, end: () => void) => {
+    const { identity, org } = actorOf(request);
+    const forget = entitlements.add({
+      stillHolds: () => stillEntitled(identity, org.id, access),
+      revoke: () => {
+        end();
+        writer.fail(new UnauthenticatedError('Your access ended (signed out, key revoked, or role changed); this socket is closed'), request.log);
+      },
+    });
+    socket.once('close', forget);
+  };
   const switching = z.null().describe(`Switching to the WebSocket protocol ${LIVE_SUBPROTOCOL}`);
 
   app.route({
@@ -158,6 +178,7 @@ export const containerSocketRoutes: FastifyPluginAsyncZod<{ sessions: ContainerS
       let closed = false;
       const writer = new SocketWriter(socket, () => follow?.cancel());
       keepAlive(socket);
+      entitle(socket, request, 'containers:read', writer, () => follow?.cancel());
       // One-way: what the page sends is ignored rather than parsed.
       socket.on('message', () => {});
       socket.once('close', () => {
@@ -205,6 +226,7 @@ export const containerSocketRoutes: FastifyPluginAsyncZod<{ sessions: ContainerS
       const early: (() => void)[] = [];
       const writer = new SocketWriter(socket, () => session?.close('the reader fell too far behind'));
       keepAlive(socket);
+      entitle(socket, request, 'containers:exec', writer, () => session?.close('access revoked'));
 
       const apply = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
         if (!session) return;

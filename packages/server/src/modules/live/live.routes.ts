@@ -11,7 +11,8 @@ const LONGEST_SOCKET_MS = 15 * 60 * 1000;
 
 const DESCRIPTION =
   'Offer the subprotocols `infrapilot.v1` and `bearer.<access token or API key>` (a browser cannot set headers on a WebSocket); ' +
-  'pass the org as `?org=<id or slug>`. Frames are JSON `{type, ...}`: ready, agent.enrolled, agent.status_changed, agent.removed, agent.sample ' +
+  'pass the org as `?org=<id or slug>`. Frames are JSON `{type, ...}`: ready, agent.enrolled, agent.status_changed, agent.removed, agent.sample, ' +
+  'container.changed (a Docker event changed a container), container.removed, containers.synced (a heartbeat changed a host\'s container list) ' +
   '(LiveEventSchema in packages/protocol/src/api/live.ts). ' +
   `The server closes with ${LIVE_CLOSE_TOKEN_EXPIRED} when the access token expires or the credentials are no longer valid: refresh and reconnect.`;
 

@@ -9,6 +9,26 @@ export interface AuthenticationDeps {
   authenticateAccessToken(token: string): Promise<Identity | null>;
   authenticateApiKey(key: string): Promise<Identity | null>;
   resolveOrg(identity: Identity, requested: string | undefined): Promise<OrgContext | null>;
+  /** Whether the session (person) or API key behind an identity is still valid, whatever its access token's expiry. */
+  identityStillValid(identity: Identity): Promise<boolean>;
+}
+
+/**
+ * For sockets that outlive their access token: whether the caller may still do `access`
+ * in the org the socket was opened in — session or key not revoked, account enabled,
+ * still a member with a role that allows it.
+ */
+export async function stillEntitled(deps: AuthenticationDeps, identity: Identity, orgId: string, access: Exclude<RouteAccess, 'public' | 'authenticated'>): Promise<boolean> {
+  if (!(await deps.identityStillValid(identity))) return false;
+  let org: OrgContext | null;
+  try {
+    org = await deps.resolveOrg(identity, orgId);
+  } catch (error) {
+    // No longer a member: the org is "not found" for them. Anything else is a hiccup for the caller to weigh.
+    if (error instanceof NotFoundError) return false;
+    throw error;
+  }
+  return org !== null && org.id === orgId && roleAllows(org.role, access);
 }
 
 function isWebSocketUpgrade(request: FastifyRequest): boolean {
