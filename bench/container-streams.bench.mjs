@@ -59,6 +59,16 @@ async function startPrinter(name, lines) {
   await docker('run', '-d', '--name', name, '--label', 'infrapilot.test=1', IMAGE, 'sh', '-c', `sleep 2; seq 1 ${lines}; sleep 3`);
 }
 
+/**
+ * The same numbers, paced: bursts of 1 000 lines every 50 ms (about 20 000 lines/s, below
+ * what the path carries), so latency shows the path rather than a backlog.
+ */
+async function startPacedPrinter(name, lines) {
+  const bursts = Math.ceil(lines / 1000);
+  await docker('run', '-d', '--name', name, '--label', 'infrapilot.test=1', IMAGE, 'sh', '-c',
+    `sleep 2; i=0; while [ $i -lt ${bursts} ]; do seq $((i*1000+1)) $((i*1000+1000)); usleep 50000; i=$((i+1)); done; sleep 3`);
+}
+
 // ---------------------------------------------------------------------------- the reader (child)
 
 /** Checks numbered lines as they arrive: each number once, in order. */
@@ -282,6 +292,18 @@ export async function run() {
     rows.push(logRow('agent → server → WebSocket', through, LINES));
     const logRatio = (through.received / (through.last - through.first)) / (direct.received / (direct.last - direct.first));
     rows.push({ path: 'ratio (InfraPilot / reference)', 'lines/s': fixed(logRatio, 2) });
+
+    const pacedLines = Math.min(LINES, 100_000);
+    const pacedReference = `ipbench-paced-ref-${suffix}`;
+    containers.push(pacedReference);
+    await startPacedPrinter(pacedReference, pacedLines);
+    progress('following the paced reference');
+    rows.push(logRow('paced ≈20k lines/s: Docker socket (reference)', await inChild('readLogsFromDocker', { container: pacedReference, lines: pacedLines }), pacedLines));
+    const paced = `ipbench-paced-${suffix}`;
+    containers.push(paced);
+    await startPacedPrinter(paced, pacedLines);
+    progress('following paced lines through InfraPilot');
+    rows.push(logRow('paced ≈20k lines/s: agent → server → WebSocket', await inChild('readLogsThroughInfraPilot', { baseUrl, accessToken, agentId, container: paced, lines: pacedLines }), pacedLines));
 
     const shell = `ipbench-exec-${suffix}`;
     containers.push(shell);
