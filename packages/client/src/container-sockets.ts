@@ -41,7 +41,14 @@ export type SocketEnd =
  * why it was refused, so a refusal is followed by one API call that refreshes an
  * expired access token (or says the session is gone) and one retry.
  */
-function openAuthenticated(client: InfraPilotClient, url: URL, onRefused: (end: SocketEnd) => void, setup: (socket: WebSocket) => void): { close(): void } {
+function openAuthenticated(
+  client: InfraPilotClient,
+  url: URL,
+  onRefused: (end: SocketEnd) => void,
+  setup: (socket: WebSocket) => void,
+  /** A harmless REST call about the same container: its error says why the socket was refused (404, 503, 400). */
+  probe: () => Promise<unknown>,
+): { close(): void } {
   let socket: WebSocket | null = null;
   let closedByCaller = false;
   const attempt = (retry: boolean) => {
@@ -58,7 +65,17 @@ function openAuthenticated(client: InfraPilotClient, url: URL, onRefused: (end: 
         () => {
           if (closedByCaller) return;
           if (retry) attempt(false);
-          else onRefused({ kind: 'error', code: 'forbidden', message: 'The server refused the socket: your role may not allow this, or the host is not in this org' });
+          else
+            probe().then(
+              () =>
+                onRefused({
+                  kind: 'error',
+                  code: 'forbidden',
+                  message: 'The server refused the socket: your role may not allow this, or the command or its options are not valid',
+                }),
+              (error: unknown) =>
+                onRefused(error instanceof ApiError ? { kind: 'error', code: error.code, message: error.message } : { kind: 'error', code: 'unreachable', message: String(error) }),
+            );
         },
         (error: unknown) =>
           onRefused(
@@ -100,6 +117,7 @@ export function followContainerLogs(
     handlers.end(value);
   };
   const url = containerSocketUrl(client, agentId, container, CONTAINER_LOG_STREAM_SUFFIX, query);
+  const probe = () => client.containers.logs(agentId, container, { tail: 1 });
   const handle = openAuthenticated(client, url, end, (socket) => {
     let opened = false;
     socket.addEventListener('open', () => {
@@ -116,7 +134,7 @@ export function followContainerLogs(
     });
     // Closed before it opened: openAuthenticated finds out why.
     socket.addEventListener('close', () => opened && end({ kind: 'closed' }));
-  });
+  }, probe);
   return {
     close() {
       ended = true;
@@ -194,7 +212,7 @@ export function openExecSession(
       } else end({ kind: 'error', code: frame.code, message: frame.message });
     });
     current.addEventListener('close', () => opened && end({ kind: 'closed' }));
-  });
+  }, () => client.containers.get(agentId, container));
   const control = (frame: ExecClientFrame) => send(JSON.stringify(frame));
   return {
     write(data) {
