@@ -2,38 +2,13 @@ import type { Insertable } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AgentCertificatesTable, AgentMetricSamplesTable, AgentsTable, EnrollmentTokensTable } from '../../db/schema.js';
 import { newId } from '../../platform/ids.js';
-import { FIXTURE_CREATED_AT, insertOrg } from '../../test-helpers/fixtures.js';
+import { agentRow, FIXTURE_CREATED_AT, insertOrg } from '../../test-helpers/fixtures.js';
 import { useMigratedDatabase } from '../../test-helpers/migrated-database.js';
 import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
 import { AgentsRepo } from './agents.repo.js';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
-
-function agentRow(orgId: string, overrides: Partial<AgentsTable> = {}): AgentsTable {
-  const id = overrides.id ?? newId();
-  return {
-    id,
-    org_id: orgId,
-    name: `host-${id.slice(-6)}`,
-    hostname: 'host.test',
-    fingerprint: null,
-    status: 'pending',
-    version: '0.1.0',
-    last_seen_at: null,
-    created_at: FIXTURE_CREATED_AT,
-    os_name: null,
-    kernel: null,
-    architecture: null,
-    platform: null,
-    protocol_version: 1,
-    capabilities: null,
-    certificate_expires_at: null,
-    latest_metrics: null,
-    revoked_at: null,
-    ...overrides,
-  };
-}
 
 function tokenRow(orgId: string, overrides: Partial<EnrollmentTokensTable> = {}): EnrollmentTokensTable {
   const id = overrides.id ?? newId();
@@ -99,7 +74,8 @@ describeOnBothDialects('agents repository', (dialect) => {
   });
 
   async function createAgent(overrides: Partial<AgentsTable> = {}, inOrg = orgId): Promise<AgentsTable> {
-    const row = agentRow(inOrg, overrides);
+    // The shared fixture is an active host; these tests start from a freshly enrolled one.
+    const row = agentRow(inOrg, { status: 'pending', ...overrides });
     await repo.createAgent(row);
     return row;
   }
