@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'capability_failed',
   'capability_unavailable',
   'docker_unavailable',
+  'client_closed_request',
   'internal_error',
   'service_unavailable',
 ] as const;

@@ -44,7 +44,7 @@ import { AuthService } from './modules/auth/auth.service.js';
 import { LoginThrottle } from './modules/auth/login-throttle.js';
 import { RefreshCookie } from './modules/auth/refresh-cookie.js';
 import { SessionsService } from './modules/auth/sessions.service.js';
-import { type ContainerSessionsService, type ContainersService, createContainersModule } from './modules/containers/index.js';
+import { type ContainerSessionsService, type ContainersService, createContainersModule, serializeRequestForLog } from './modules/containers/index.js';
 import { LiveUpdates } from './modules/live/live-updates.js';
 import { LIVE_OPENAPI_PATHS, liveRoutes } from './modules/live/live.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -165,7 +165,8 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
   const socketEntitlements = new SocketEntitlements();
 
   const http = Fastify({
-    logger: options.logger === false ? false : { level: config.logLevel },
+    // The exec socket's query string holds the command it runs (maybe `mysql -pSECRET`): logged without it.
+    logger: options.logger === false ? false : { level: config.logLevel, serializers: { req: serializeRequestForLog } },
     bodyLimit: config.bodyLimit,
     genReqId: () => newId(),
     requestIdHeader: false,

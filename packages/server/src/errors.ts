@@ -109,6 +109,13 @@ export class CapabilityFailedError extends AgentError {
   }
 }
 
+/** The caller went away before the answer and what it asked was abandoned (499, as nginx logs it): for the audit log, nobody reads the reply. */
+export class ClientClosedRequestError extends AppError {
+  constructor(message: string) {
+    super('client_closed_request', 499, message);
+  }
+}
+
 /** An unexpected failure; its message is logged, never sent to the client. */
 export class InternalError extends AppError {
   constructor(message: string, cause?: unknown) {

@@ -1,10 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { create } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import {
+  AgentMessageSchema,
   CancelSchema,
   ContainerExecCommandSchema,
+  ContainerLogsCommandSchema,
+  ContainerLogsResultSchema,
+  LogLineSchema,
   ExecInputSchema,
   ExecOutputSchema,
   PingCommandSchema,
@@ -17,7 +21,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CapabilityRegistry, CommandFailure, type Capability, type CommandContext } from '../capabilities/registry.js';
 import { DEFAULT_POLICY } from '../policy.js';
-import { CommandDispatcher, type DispatchEvent } from './command-dispatcher.js';
+import { CommandDispatcher, MAX_ANSWER_BYTES, type DispatchEvent } from './command-dispatcher.js';
 import { ExecutedRequests } from './executed-requests.js';
 
 /** A ping handler the test steers: each run waits for `finish` (or answers at once). */
@@ -233,6 +237,44 @@ describe('CommandDispatcher', () => {
     await settle();
     expect(errorCodeOf(answered('r1')[0])).toBe('cancelled');
     expect(errorCodeOf(answered('r2')[0])).toBe('cancelled');
+  });
+
+  // An answer over the 4 MiB the control plane accepts made it drop the host's whole
+  // connection, and the request, re-sent after the reconnect, got the same answer again.
+  it('answers "failed" instead of an answer too large to send, and keeps that for a replay', async () => {
+    const text = 'x'.repeat(60_000);
+    let lines = 0;
+    const logs: Capability = {
+      name: 'docker',
+      handlers: [
+        {
+          command: 'container.logs',
+          handle: async () => ({
+            case: 'containerLogs',
+            value: create(ContainerLogsResultSchema, { lines: Array.from({ length: lines }, () => create(LogLineSchema, { stream: 'stdout', text })) }),
+          }),
+        },
+      ],
+    };
+    dispatcher = build([logs]);
+    const logsCommand = (requestId: string) => command(requestId, soon(), { case: 'containerLogs', value: create(ContainerLogsCommandSchema, { container: 'web' }) });
+
+    lines = 50; // about 3 MiB: under the limit, sent as it is
+    dispatcher.dispatch(logsCommand('fits'));
+    await settle();
+    expect(answered('fits')[0]!.payload.case).toBe('containerLogs');
+    expect(toBinary(AgentMessageSchema, answered('fits')[0]!).length).toBeLessThanOrEqual(MAX_ANSWER_BYTES);
+
+    lines = 100; // about 5.7 MiB
+    dispatcher.dispatch(logsCommand('huge'));
+    await settle();
+    const answer = answered('huge')[0]!;
+    expect(errorCodeOf(answer)).toBe('failed');
+    expect(answer.payload.case === 'error' && answer.payload.value.message).toBe('The answer was too large to send (5.7 MiB); ask for less (a smaller page, a narrower filter)');
+    dispatcher.dispatch(logsCommand('huge'));
+    await settle();
+    expect(answered('huge')).toHaveLength(2);
+    expect(answered('huge')[1]).toEqual(answer);
   });
 
   describe('streams', () => {

@@ -1,4 +1,4 @@
-import { create } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { AgentMessageSchema, CommandErrorSchema, type AgentMessage, type ExecInput, type ServerMessage } from '@infrapilot/protocol/agent';
 import { CommandFailure, type CapabilityRegistry, type CommandContext, type CommandPayload } from '../capabilities/registry.js';
 import type { ExecutedRequests } from './executed-requests.js';
@@ -11,6 +11,22 @@ export type DispatchEvent =
 
 function errorAnswer(requestId: string, code: string, message: string): AgentMessage {
   return create(AgentMessageSchema, { requestId, payload: { case: 'error', value: create(CommandErrorSchema, { code, message }) } });
+}
+
+/**
+ * The largest final answer the agent sends. The control plane refuses any message over
+ * 4 MiB by dropping the whole connection, and a re-sent request would get the same
+ * answer again (it is kept for replay), so a larger one would cut the host off for good.
+ * Handlers bound what they produce; this is the net under them.
+ */
+export const MAX_ANSWER_BYTES = 3.5 * 1024 * 1024;
+
+/** The answer, or an error saying it was too large when it is. */
+export function boundedAnswer(answer: AgentMessage, maxBytes = MAX_ANSWER_BYTES): AgentMessage {
+  const size = toBinary(AgentMessageSchema, answer).length;
+  if (size <= maxBytes) return answer;
+  const mebibytes = (size / (1024 * 1024)).toFixed(1);
+  return errorAnswer(answer.requestId, 'failed', `The answer was too large to send (${mebibytes} MiB); ask for less (a smaller page, a narrower filter)`);
 }
 
 /**
@@ -101,7 +117,9 @@ export class CommandDispatcher {
             ? errorAnswer(requestId, error.code, error.message)
             : errorAnswer(requestId, 'failed', error instanceof Error ? error.message : String(error)),
       )
-      .then((answer) => {
+      .then((unbounded) => {
+        // Checked before it is kept: a replay after a reconnect must not be too large either.
+        const answer = boundedAnswer(unbounded);
         clearTimeout(timer);
         this.running.delete(requestId);
         this.streams.delete(requestId);

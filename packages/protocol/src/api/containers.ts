@@ -160,6 +160,8 @@ export const LogLineSchema = z.object({
   stream: LogStreamNameSchema,
   timestamp: z.string().describe('RFC 3339 with nanoseconds, as Docker gives it'),
   text: z.string(),
+  // Optional in the type only so that clients built before it compile; this server always sends it.
+  truncated: z.boolean().optional().describe('true when the line was longer than the agent sends (64 KiB) and was cut; always present in replies of this server'),
 });
 export type LogLine = z.infer<typeof LogLineSchema>;
 

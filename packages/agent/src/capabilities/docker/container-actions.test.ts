@@ -88,6 +88,15 @@ describe('container and stack actions against the real Docker Engine', () => {
     expect(failure.message).toBe(`No container "${missing}" on this host`);
   });
 
+  // Docker answers 500 when a container's user does not exist; that is the container's
+  // configuration to fix, not Docker failing, and read as "failed" it looked like an outage.
+  it('answers invalid_argument when Docker says the container cannot start as configured', async () => {
+    const container = name('ip-baduser');
+    await startContainer(container, ['id'], ['--user', 'nobody-here'], { created: true });
+    const failure = await failureOf(act(agentDocker, container, ContainerAction.START));
+    expect(failure).toMatchObject({ code: 'invalid_argument', message: 'unable to find user nobody-here: no matching entries in passwd file' });
+  });
+
   it('refuses an action the policy does not allow, without touching the container', async () => {
     const container = name('ip-guarded');
     await startContainer(container, SLEEPER);

@@ -1,15 +1,22 @@
-import type { LogLine } from '@infrapilot/protocol/agent';
+import { toBinary } from '@bufbuild/protobuf';
+import { ContainerLogsResultSchema, type ContainerLogsResult, type LogLine } from '@infrapilot/protocol/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../logger.js';
 import { DEFAULT_POLICY } from '../../policy.js';
 import type { ResultPayload } from '../registry.js';
 import { docker, eventually, failureOf, fakeContext, handlerFor, payload, removeContainers, startContainer, uniqueName, type FakeContext } from '../../test-helpers/docker.js';
 import { createDocker, type AgentDocker } from './index.js';
-import { MAX_LOG_LINES } from './container-logs.js';
+import { lineWeight, MAX_BATCH_BYTES, MAX_LOG_LINES, MAX_PAGE_BYTES } from './container-logs.js';
+import { MAX_LINE_BYTES } from './log-lines.js';
 
 function linesOf(result: ResultPayload): LogLine[] {
   if (result.case !== 'containerLogs') throw new Error(`expected containerLogs, got ${result.case}`);
   return result.value.lines;
+}
+
+function resultOf(result: ResultPayload): ContainerLogsResult {
+  if (result.case !== 'containerLogs') throw new Error(`expected containerLogs, got ${result.case}`);
+  return result.value;
 }
 
 function emittedLines(fake: FakeContext): LogLine[] {
@@ -46,17 +53,79 @@ describe('container logs against the real Docker Engine', () => {
     await agentDocker?.close();
   });
 
-  it('pages the newest lines with tail, and caps a whole log at the newest MAX_LOG_LINES', async () => {
+  // The control plane pages with tail = page + lines already seen; with a cap of 10 000
+  // the agent silently returned fewer lines than asked, and nothing said older ones remained.
+  it('pages the newest lines with tail, caps a page at the newest MAX_LOG_LINES, and says when the cap cut it', async () => {
+    expect(MAX_LOG_LINES).toBe(20_000);
     const container = name('ip-seq');
-    await startContainer(container, ['seq', '1', '20000']);
+    await startContainer(container, ['seq', '1', '25000']);
     await docker(['wait', container]);
 
-    const page = linesOf(await logs(fakeContext(), container, { tail: 100 }));
-    expect(page.map((line) => line.text)).toEqual(numbers(19_901, 20_000));
-    expect(page.every((line) => line.stream === 'stdout' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/.test(line.timestamp))).toBe(true);
+    const page = resultOf(await logs(fakeContext(), container, { tail: 100 }));
+    expect(page.lines.map((line) => line.text)).toEqual(numbers(24_901, 25_000));
+    expect(page.limited).toBe(false);
+    expect(page.lines.every((line) => line.stream === 'stdout' && !line.truncated && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/.test(line.timestamp))).toBe(true);
 
-    const whole = linesOf(await logs(fakeContext(), container));
-    expect(whole.map((line) => line.text)).toEqual(numbers(20_000 - MAX_LOG_LINES + 1, 20_000));
+    const atTheCap = resultOf(await logs(fakeContext(), container, { tail: 20_000 }));
+    expect(atTheCap.lines.map((line) => line.text)).toEqual(numbers(5_001, 25_000));
+    expect(atTheCap.limited).toBe(false);
+
+    for (const tail of [0, 25_000, 30_000]) {
+      const capped = resultOf(await logs(fakeContext(), container, { tail }));
+      expect(capped.lines.map((line) => line.text)).toEqual(numbers(25_000 - MAX_LOG_LINES + 1, 25_000));
+      expect(capped.limited).toBe(true);
+    }
+  });
+
+  // A page of long lines was one message of many megabytes, over the 4 MiB the control
+  // plane accepts: it dropped the host's whole connection.
+  it('keeps a page within its byte budget, newest lines first, and says older lines remain', async () => {
+    const container = name('ip-wide');
+    await startContainer(container, ['sh', '-c', 'i=0; while [ $i -lt 100 ]; do head -c 40000 /dev/zero | tr "\\0" x; echo " $i"; i=$((i+1)); done']);
+    await docker(['wait', container]);
+    const page = resultOf(await logs(fakeContext(), container));
+    expect(page.limited).toBe(true);
+    const numbered = page.lines.map((line) => Number(line.text.split(' ')[1]));
+    expect(numbered.at(-1)).toBe(99);
+    expect(numbered).toEqual(Array.from({ length: numbered.length }, (_, index) => 100 - numbered.length + index));
+    expect(numbered.length).toBeGreaterThan(40);
+    expect(page.lines.reduce((sum, line) => sum + lineWeight(line), 0)).toBeLessThanOrEqual(MAX_PAGE_BYTES);
+    expect(toBinary(ContainerLogsResultSchema, page).length).toBeLessThan(MAX_PAGE_BYTES + 64 * 1024);
+
+  });
+
+  // Docker's tail counts its messages, and a line over 16 KiB is several: "tail 10" came
+  // back as four lines, the first of them only the end of a line.
+  it('pages whole lines with tail when lines are longer than Docker splits them', async () => {
+    const container = name('ip-wide-tail');
+    await startContainer(container, ['sh', '-c', 'i=0; while [ $i -lt 30 ]; do head -c 40000 /dev/zero | tr "\\0" x; echo " $i"; i=$((i+1)); done']);
+    await docker(['wait', container]);
+    for (const tail of [1, 10]) {
+      const page = resultOf(await logs(fakeContext(), container, { tail }));
+      expect(page.lines.map((line) => line.text)).toEqual(numbers(30 - tail, 29).map((number) => `${'x'.repeat(40_000)} ${number}`));
+      expect(page.limited).toBe(false);
+    }
+  });
+
+  it('cuts a line longer than 64 KiB and marks it, in a plain and in a TTY container', async () => {
+    const plainContainer = name('ip-long');
+    const ttyContainer = name('ip-long-tty');
+    const script = 'head -c 300000 /dev/zero | tr "\\0" y; echo; head -c 40000 /dev/zero | tr "\\0" z; echo; echo after';
+    await startContainer(plainContainer, ['sh', '-c', script]);
+    await startContainer(ttyContainer, ['sh', '-c', script], ['-t']);
+    await docker(['wait', plainContainer]);
+    await docker(['wait', ttyContainer]);
+    for (const container of [plainContainer, ttyContainer]) {
+      const { lines } = resultOf(await logs(fakeContext(), container));
+      expect(lines.map((line) => [line.text.length, line.truncated])).toEqual([
+        [MAX_LINE_BYTES, true],
+        [40_000, false],
+        [5, false],
+      ]);
+      // Docker's 16 KiB pieces joined, without their timestamps in between (a TTY stream has no framing).
+      expect(lines[0]!.text).toBe('y'.repeat(MAX_LINE_BYTES));
+      expect(lines[1]!.text).toBe('z'.repeat(40_000));
+    }
   });
 
   // Docker applies tail before until, so "the last 100 up to T" came back as the one or
@@ -133,6 +202,42 @@ describe('container logs against the real Docker Engine', () => {
     expect(texts).toEqual(Array.from({ length: texts.length }, (_, index) => first + index));
     const history = (await docker(['logs', container])).split('\n').map(Number);
     expect(texts.at(-1)).toBe(history.at(-1));
+  });
+
+  // Batches were bounded by line count only: 2 000 long lines made one message of
+  // megabytes, over what the control plane accepts.
+  it('follows long lines in batches of at most about 512 KiB, losing none', async () => {
+    const container = name('ip-follow-wide');
+    await startContainer(container, ['sh', '-c', 'sleep 1; i=0; while [ $i -lt 100 ]; do head -c 40000 /dev/zero | tr "\\0" w; echo " $i"; i=$((i+1)); done']);
+    const fake = fakeContext();
+    const final = await logs(fake, container, { follow: true });
+    const texts = [...emittedLines(fake), ...linesOf(final)].map((line) => line.text);
+    expect(texts.map((text) => text.split(' ')[1])).toEqual(numbers(0, 99));
+    for (const batch of [...fake.emitted, final]) {
+      expect(linesOf(batch).reduce((sum, line) => sum + lineWeight(line), 0)).toBeLessThan(MAX_BATCH_BYTES + MAX_LINE_BYTES + 64);
+    }
+  });
+
+  // tail 0 meant "all" for a follow too, so the control plane had to send its own idea of
+  // the host's "now" as `since` to mean "no history".
+  it('follows with tail 0 and no since from now on, without history; with since, from then', async () => {
+    const container = name('ip-follow-new');
+    await startContainer(container, ['sh', '-c', 'trap "exit 0" TERM; i=0; while :; do i=$((i+1)); echo $i; sleep 0.02; done']);
+    const before = await eventually(async () => {
+      const count = (await docker(['logs', container])).split('\n').length;
+      return count > 20 ? count : undefined;
+    }, 'some history');
+    const fresh = fakeContext();
+    const following = logs(fresh, container, { follow: true, tail: 0 });
+    const fromStart = fakeContext();
+    const followingSince = logs(fromStart, container, { follow: true, tail: 0, since: '1' });
+    await eventually(() => emittedLines(fresh).length > 10 && emittedLines(fromStart).length > before, 'new lines while following');
+    await docker(['stop', '-t', '5', container]);
+    const texts = [...emittedLines(fresh), ...linesOf(await following)].map((line) => Number(line.text));
+    expect(texts[0]).toBeGreaterThan(before);
+    expect(texts).toEqual(Array.from({ length: texts.length }, (_, index) => texts[0]! + index));
+    const all = [...emittedLines(fromStart), ...linesOf(await followingSince)].map((line) => Number(line.text));
+    expect(all.slice(0, before)).toEqual(Array.from({ length: before }, (_, index) => index + 1));
   });
 
   it('stops following when cancelled', async () => {

@@ -6,23 +6,41 @@ import { commandOf, containerRef, dockerTime } from './docker-input.js';
 import type { DockerEngine } from './docker-engine.js';
 import { LogLineSplitter } from './log-lines.js';
 
+// Every message to the control plane must stay far below what its gateway accepts (4 MiB,
+// and a larger message drops the host's whole connection). A line is at most 64 KiB
+// (log-lines.ts); these bound how many go in one message.
+
+/** Lines one non-following answer carries at most (the newest): the control plane pages with tail = page + lines seen, up to 10 000 + 10 000. */
+export const MAX_LOG_LINES = 20_000;
+/** What the lines of one non-following answer weigh at most (see lineWeight): the newest that fit. */
+export const MAX_PAGE_BYTES = 2 * 1024 * 1024;
+/** What one batch of a followed log weighs at most. */
+export const MAX_BATCH_BYTES = 512 * 1024;
+
 /** Tuning of a followed stream; the defaults suit a person watching and a slow link alike. */
 export interface LogStreamOptions {
   /** A batch goes out this long after its first line... */
   batchDelayMs?: number;
-  /** ...or as soon as it has this many lines. */
+  /** ...or as soon as it has this many lines... */
   batchLines?: number;
+  /** ...or weighs this much (default MAX_BATCH_BYTES). */
+  batchBytes?: number;
   /** Docker's stream pauses while more messages than this wait to be written upstream. */
   maxBacklog?: number;
   /** How often a paused stream looks whether the backlog drained. */
   drainPollMs?: number;
 }
 
-/** Lines one non-following answer carries at most (the newest). */
-export const MAX_LOG_LINES = 10_000;
+// How often a page whose tail may have started mid-line asks Docker again for 8 times as many messages.
+const MAX_TAIL_RETRIES = 3;
 
-function result(lines: LogLine[]): ResultPayload {
-  return { case: 'containerLogs', value: create(ContainerLogsResultSchema, { lines }) };
+/** What a line adds to a message: its text and timestamp in UTF-8, plus the protobuf framing around them. */
+export function lineWeight(line: LogLine): number {
+  return Buffer.byteLength(line.text) + line.timestamp.length + 16;
+}
+
+function result(lines: LogLine[], limited = false): ResultPayload {
+  return { case: 'containerLogs', value: create(ContainerLogsResultSchema, { lines, limited }) };
 }
 
 /**
@@ -45,39 +63,105 @@ export function containerLogsHandler(engine: DockerEngine, options: LogStreamOpt
       // `until`, ask for everything up to T and keep the last `tail` lines here. (`since`
       // is fine: the lines after an instant are the end of the log.)
       const tailHere = until !== undefined && command.tail > 0 && !command.follow;
-      const response = await engine.openStream(
-        `/containers/${info.Id}/logs`,
-        { stdout: true, stderr: true, timestamps: true, follow: command.follow, tail: command.tail > 0 && !tailHere ? command.tail : 'all', since, until },
-        { signal: context.signal, container: ref },
-      );
-      const splitter = new LogLineSplitter(info.Config.Tty !== true);
-      if (command.follow) return follow(engine, response, splitter, context, options);
-      return collect(engine, response, splitter, context.signal, tailHere ? Math.min(command.tail, MAX_LOG_LINES) : MAX_LOG_LINES);
+      const multiplexed = info.Config.Tty !== true;
+      const open = (tail: number | 'all') =>
+        engine.openStream(`/containers/${info.Id}/logs`, { stdout: true, stderr: true, timestamps: true, follow: command.follow, tail, since, until }, { signal: context.signal, container: ref });
+      if (command.follow) return follow(engine, await open(followTail(command.tail, since)), new LogLineSplitter(multiplexed), context, options);
+
+      const wanted = command.tail > 0 ? command.tail : Infinity;
+      const keep = Math.min(wanted, MAX_LOG_LINES);
+      // Docker's tail counts its messages, not lines, and a line longer than 16 KiB is
+      // several messages: "the last 10" can be four lines, the first of them only the end
+      // of a line. So when the page may have started mid-line and is short, ask for more.
+      let messages = tailHere || command.tail === 0 ? 0 : command.tail;
+      for (let attempt = 0; ; attempt++) {
+        const page = await collect(engine, await open(messages > 0 ? messages : 'all'), new LogLineSplitter(multiplexed), context.signal, keep);
+        const wholeLog = messages === 0 || page.messages < messages;
+        // When something older than the kept lines was dropped, the first kept line is whole.
+        if (wholeLog || page.seen > page.lines.length) return result(page.lines, page.lines.length < Math.min(page.seen, wanted));
+        if (attempt === MAX_TAIL_RETRIES) return result(page.lines.slice(1), true);
+        messages *= 8;
+      }
     },
   };
 }
 
-/** Reads a finished log to its end, keeping the newest `limit` lines. */
-function collect(engine: DockerEngine, response: IncomingMessage, splitter: LogLineSplitter, signal: AbortSignal, limit: number): Promise<ResultPayload> {
-  return new Promise<ResultPayload>((resolve, reject) => {
-    let lines: LogLine[] = [];
-    const keep = (more: LogLine[]) => {
-      for (const line of more) lines.push(line);
-      // Trim in large steps: one copy per `limit` lines rather than one per line.
-      if (lines.length > 2 * limit) lines = lines.slice(-limit);
+/**
+ * Docker's `tail` for a follow. tail 0 means "all" for a page, but for a follow without
+ * `since` it means "no history, only what is written from now on": the control plane
+ * need not guess the host's "now". (A follow with `since` and tail 0 gets all since then.)
+ */
+function followTail(tail: number, since: string | undefined): number | 'all' {
+  if (tail > 0) return tail;
+  return since === undefined ? 0 : 'all';
+}
+
+/** The newest lines seen, within a line cap and a weight budget; older ones are dropped as newer ones come. */
+class NewestLines {
+  private lines: LogLine[] = [];
+  private weights: number[] = [];
+  private head = 0;
+  private weight = 0;
+  /** Lines seen, kept or not. */
+  seen = 0;
+
+  constructor(
+    private readonly maxLines: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  add(line: LogLine): void {
+    const weight = lineWeight(line);
+    this.seen += 1;
+    this.lines.push(line);
+    this.weights.push(weight);
+    this.weight += weight;
+    while (this.lines.length - this.head > this.maxLines || this.weight > this.maxBytes) {
+      this.weight -= this.weights[this.head]!;
+      this.head += 1;
+    }
+    // Compact in large steps: one copy per many dropped lines rather than one per line.
+    if (this.head > 4_096 && this.head * 2 > this.lines.length) {
+      this.lines = this.lines.slice(this.head);
+      this.weights = this.weights.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  kept(): LogLine[] {
+    return this.lines.slice(this.head);
+  }
+}
+
+/** What one read of a finished log kept. */
+interface Page {
+  /** The newest lines, oldest first. */
+  lines: LogLine[];
+  /** Lines read, kept or not. */
+  seen: number;
+  /** Docker's messages read (a line longer than 16 KiB is several). */
+  messages: number;
+}
+
+/** Reads a finished log to its end, keeping the newest `keep` lines that fit in MAX_PAGE_BYTES. */
+function collect(engine: DockerEngine, response: IncomingMessage, splitter: LogLineSplitter, signal: AbortSignal, keep: number): Promise<Page> {
+  return new Promise<Page>((resolve, reject) => {
+    const newest = new NewestLines(keep, MAX_PAGE_BYTES);
+    const add = (more: LogLine[]) => {
+      for (const line of more) newest.add(line);
     };
     const onAbort = () => {
       response.destroy();
       reject(signal.reason);
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    response.on('data', (chunk: Buffer) => keep(splitter.push(chunk)));
+    response.on('data', (chunk: Buffer) => add(splitter.push(chunk)));
     let ended = false;
     response.once('end', () => {
       ended = true;
       signal.removeEventListener('abort', onAbort);
-      keep(splitter.end());
-      resolve(result(lines.slice(-limit)));
+      add(splitter.end());
+      resolve({ lines: newest.kept(), seen: newest.seen, messages: splitter.messages });
     });
     response.once('close', () => {
       if (ended) return;
@@ -91,18 +175,20 @@ function collect(engine: DockerEngine, response: IncomingMessage, splitter: LogL
 }
 
 /**
- * Follows a log: lines go out in batches (every batchDelayMs or batchLines, whichever
- * comes first), in order, each once. While the upstream backlog is above maxBacklog the
+ * Follows a log: lines go out in batches (every batchDelayMs, batchLines or batchBytes,
+ * whichever comes first), in order, each once. While the upstream backlog is above maxBacklog the
  * Docker stream is paused, so a slow reader slows Docker down instead of filling memory.
  * When the container stops Docker ends the stream and the rest goes out as the final answer.
  */
 function follow(engine: DockerEngine, response: IncomingMessage, splitter: LogLineSplitter, context: CommandContext, options: LogStreamOptions): Promise<ResultPayload> {
   const batchDelayMs = options.batchDelayMs ?? 20;
   const batchLines = options.batchLines ?? 2_000;
+  const batchBytes = options.batchBytes ?? MAX_BATCH_BYTES;
   const maxBacklog = options.maxBacklog ?? 64;
   const drainPollMs = options.drainPollMs ?? 10;
   return new Promise<ResultPayload>((resolve, reject) => {
     let batch: LogLine[] = [];
+    let batchWeight = 0;
     let batchTimer: NodeJS.Timeout | undefined;
     let drainTimer: NodeJS.Timeout | undefined;
     let ended = false;
@@ -130,13 +216,15 @@ function follow(engine: DockerEngine, response: IncomingMessage, splitter: LogLi
       if (batch.length === 0) return;
       const lines = batch;
       batch = [];
+      batchWeight = 0;
       context.emit(result(lines));
       pauseWhileBacklogged();
     };
     const add = (lines: LogLine[]) => {
       for (const line of lines) {
         batch.push(line);
-        if (batch.length >= batchLines) flush();
+        batchWeight += lineWeight(line);
+        if (batch.length >= batchLines || batchWeight >= batchBytes) flush();
       }
       if (batch.length > 0 && !batchTimer) batchTimer = setTimeout(flush, batchDelayMs);
     };

@@ -118,6 +118,9 @@ export class DockerEngine {
       case undefined:
         break;
       default:
+        // Docker answers 500 to some requests that are plainly wrong (a user the container
+        // does not have, an image reference that does not parse): those are the caller's to fix.
+        if (isBadInputMessage(message)) return new CommandFailure('invalid_argument', message);
         return new CommandFailure('failed', `Docker answered ${problem.statusCode}: ${message}`);
     }
     if (problem.code && UNREACHABLE_CODES.has(problem.code)) return new CommandFailure('docker_unavailable', this.unreachable(problem));
@@ -164,6 +167,22 @@ export class DockerEngine {
       options,
     );
   }
+}
+
+// Docker's words when the request, not Docker, is wrong. "no such file or directory",
+// "executable file not found" and "permission denied" count only about the program of an
+// exec (`exec: "<program>": ...`) or its working directory: elsewhere they can be Docker's own trouble.
+const BAD_INPUT_MESSAGES = [
+  /unable to find (user|group) /i,
+  /no matching entries in (passwd|group) file/i,
+  /invalid reference format/i,
+  /exec: "[^"]*": (stat [^:]*: )?(no such file or directory|executable file not found|permission denied|is a directory)/i,
+  /chdir to cwd \("[^"]*"\) set in config\.json failed: (no such file or directory|not a directory|permission denied)/i,
+];
+
+/** Whether Docker's message says the request itself is wrong (not a failure of Docker). */
+export function isBadInputMessage(message: string): boolean {
+  return BAD_INPUT_MESSAGES.some((pattern) => pattern.test(message));
 }
 
 function dockerMessage(error: DockerCallError): string {

@@ -58,7 +58,11 @@ describe('the Docker monitor against the real Docker Engine', () => {
     const state = await agentDocker.state.state();
     expect(state).toMatchObject({ available: true, problem: '', endpoint: 'unix:///var/run/docker.sock' });
     expect(state.engineVersion).toBe(await docker(['version', '-f', '{{.Server.Version}}']));
-    const seen = await eventually(() => stateOf(id), 'the container is in the snapshot');
+    // The create event can be handled before the start event: wait for the running state.
+    const seen = await eventually(async () => {
+      const state = await stateOf(id);
+      return state?.state === 'running' ? state : undefined;
+    }, 'the running container is in the snapshot');
     expect(seen).toMatchObject({ containerId: id, name: container, imageId, state: 'running', stackName: project, stackService: 'api', restartCount: 0, exitCode: 0, health: '' });
     expect(seen.image).toContain('busybox');
     expect(seen.statusText).toMatch(/^Up /);
@@ -105,6 +109,44 @@ describe('the Docker monitor against the real Docker Engine', () => {
     expect(mine.at(-1)!.state).toBeUndefined();
     expect(mine.every((event) => event.atUnixMs > 0n)).toBe(true);
     expect(await stateOf(id)).toBeUndefined();
+  });
+
+  // A heartbeat's snapshot taken before an event could reach the control plane after it
+  // and undo it (a container shown running again after it died): nothing said which was newer.
+  it('numbers events in strictly increasing order, and a state carries the sequence of the last event it reflects', async () => {
+    const container = name('ip-sequence');
+    const startedAt = Date.now();
+    const before = await agentDocker.state.state();
+    const id = await startContainer(container, SLEEPER);
+    const started = await eventually(() => events.find((event) => event.containerId === id && event.action === 'start'), 'the start event');
+    const after = await agentDocker.state.state();
+    expect(before.sequence).toBeLessThan(started.sequence);
+    expect(after.sequence).toBeGreaterThanOrEqual(started.sequence);
+    expect(after.containers.find((state) => state.containerId === id)?.state).toBe('running');
+    // Microseconds of wall-clock time, so a restarted agent goes on counting upwards.
+    expect(started.sequence).toBeGreaterThanOrEqual(BigInt(startedAt) * 1000n);
+    const sequences = events.map((event) => event.sequence);
+    expect(sequences.every((sequence, index) => index === 0 || sequence > sequences[index - 1]!)).toBe(true);
+
+    // Another agent (as after a restart) numbers its events above those of the one before.
+    const lastBefore = events.at(-1)!.sequence;
+    const restarted = createDocker({ policy: DEFAULT_POLICY, logger: silentLogger });
+    try {
+      const later: ContainerEvent[] = [];
+      restarted.state.onEvent((event) => later.push(event));
+      const first = await eventually(async () => {
+        const state = await restarted.state.state();
+        return state.available ? state : undefined;
+      }, 'the second monitor sees Docker');
+      // Before any event of its own, its snapshot is not older than what the first one sent.
+      expect(first.sequence).toBeGreaterThanOrEqual(lastBefore);
+      await docker(['stop', '-t', '1', container]);
+      const died = await eventually(() => later.find((event) => event.containerId === id && event.action === 'die'), 'the die event');
+      expect(died.sequence).toBeGreaterThan(lastBefore);
+      expect((await restarted.state.state()).sequence).toBeGreaterThanOrEqual(died.sequence);
+    } finally {
+      await restarted.close();
+    }
   });
 
   it('reports Docker unavailable, naming the socket, and recovers within seconds once it answers', async () => {

@@ -79,6 +79,12 @@ export class DockerMonitor implements DockerStateSource {
   private lastRefreshAt = 0;
   private firstLook: Promise<void>;
   private firstLookDone!: () => void;
+  /**
+   * The sequence of the last event passed on. It starts at the monitor's start, as if
+   * that were an event: a restarted agent's first snapshot must not look older than the
+   * events its previous run sent.
+   */
+  private lastSequence = Date.now() * 1_000;
 
   constructor(options: DockerMonitorOptions) {
     this.engine = options.engine;
@@ -161,6 +167,8 @@ export class DockerMonitor implements DockerStateSource {
       endpoint: this.engine.endpoint,
       engineVersion: this.engineVersion,
       containers,
+      // Taken synchronously with the containers: it reflects every event up to this one.
+      sequence: BigInt(this.lastSequence),
     });
   }
 
@@ -265,6 +273,9 @@ export class DockerMonitor implements DockerStateSource {
       else this.forget(containerId);
     }
     if (!FORWARDED_ACTIONS.has(action)) return;
+    // Assigned in the same synchronous step as the map changed above, so a snapshot taken
+    // before this point carries a smaller sequence and one taken after a larger or equal one.
+    const sequence = this.nextSequence();
     const exitCode = action === 'die' ? Number(event.Actor?.Attributes?.exitCode ?? 0) : 0;
     const atUnixMs = event.timeNano ? Math.floor(event.timeNano / 1e6) : (event.time ?? Date.now() / 1000) * 1000;
     const message = create(ContainerEventSchema, {
@@ -273,6 +284,7 @@ export class DockerMonitor implements DockerStateSource {
       ...(state ? { state } : {}),
       exitCode: Number.isFinite(exitCode) ? exitCode : 0,
       atUnixMs: BigInt(Math.round(atUnixMs)),
+      sequence: BigInt(sequence),
     });
     for (const listener of this.listeners) {
       try {
@@ -281,6 +293,16 @@ export class DockerMonitor implements DockerStateSource {
         this.logger.warn(`A container event listener failed: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
+  }
+
+  /**
+   * Strictly increasing, and in microseconds of wall-clock time, so that it also increases
+   * across agent restarts (unless the clock jumps back by more than the agent was down).
+   * Microseconds since 1970 stay below 2^53 until the year 2255.
+   */
+  private nextSequence(): number {
+    this.lastSequence = Math.max(this.lastSequence + 1, Date.now() * 1_000);
+    return this.lastSequence;
   }
 
   private remember(reading: ContainerReading): ContainerState {

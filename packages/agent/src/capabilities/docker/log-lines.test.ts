@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FrameDecoder, LogLineSplitter } from './log-lines.js';
+import { FrameDecoder, LogLineSplitter, MAX_LINE_BYTES } from './log-lines.js';
 
 function frame(type: number, text: string | Buffer): Buffer {
   const payload = typeof text === 'string' ? Buffer.from(text) : text;
@@ -73,5 +73,64 @@ describe('LogLineSplitter', () => {
   it('leaves text without a timestamp as it is', () => {
     const splitter = new LogLineSplitter(true);
     expect(plain(splitter.push(frame(1, 'no stamp here\n')))).toEqual([{ stream: 'stdout', timestamp: '', text: 'no stamp here' }]);
+  });
+});
+
+describe('LogLineSplitter bounds', () => {
+  const KIB = 1024;
+
+  // A line of megabytes went out whole, and its message was over the 4 MiB the control
+  // plane accepts, which dropped the host's connection.
+  it("cuts a line at 64 KiB after joining Docker's 16 KiB pieces, and marks it truncated", () => {
+    const splitter = new LogLineSplitter(true);
+    const pieces = Array.from({ length: 13 }, (_, index) => frame(1, `${index === 0 ? TS1 : TS2} ${'a'.repeat(16 * KIB)}`));
+    expect(splitter.push(Buffer.concat(pieces))).toEqual([]);
+    expect(splitter.buffered).toBeLessThanOrEqual(MAX_LINE_BYTES + 1);
+    const lines = splitter.push(Buffer.concat([frame(1, `${TS2} end\n`), frame(1, `${TS2} next\n`)]));
+    expect(lines.map((line) => [line.timestamp, line.text.length, line.truncated])).toEqual([
+      [TS1, MAX_LINE_BYTES, true],
+      [TS2, 4, false],
+    ]);
+  });
+
+  // A TTY progress bar redrawn with "\r" never writes a newline: the pending line grew
+  // without bound, and Docker's timestamps between its 16 KiB pieces ended up in the text.
+  it('keeps a TTY line without newlines bounded, and drops the timestamps between its 16 KiB pieces', () => {
+    const splitter = new LogLineSplitter(false);
+    const piece = 'progress 00042\r'.repeat(2_000).slice(0, 16 * KIB);
+    for (let message = 0; message < 256; message++) {
+      const timestamp = message === 0 ? TS1 : TS2;
+      // Cut the stream mid-timestamp too, as the socket may.
+      const bytes = Buffer.from(`${timestamp} ${piece}`);
+      expect(splitter.push(bytes.subarray(0, 7))).toEqual([]);
+      expect(splitter.push(bytes.subarray(7))).toEqual([]);
+      expect(splitter.buffered).toBeLessThanOrEqual(MAX_LINE_BYTES + 64);
+    }
+    const [line, next] = splitter.push(Buffer.from(`${TS2} done\r\n${TS2} after\r\n`));
+    expect(line).toMatchObject({ stream: 'stdout', timestamp: TS1, truncated: true });
+    expect(line!.text.length).toBe(MAX_LINE_BYTES);
+    expect(line!.text).not.toContain('2026-');
+    expect(next).toMatchObject({ text: 'after', truncated: false });
+  });
+
+  it('joins a TTY line of exactly 16 KiB followed by its newline in the next message', () => {
+    const splitter = new LogLineSplitter(false);
+    const lines = splitter.push(Buffer.from(`${TS1} ${'b'.repeat(16 * KIB)}${TS2} \r\n${TS2} x\r\n`));
+    expect(plain(lines)).toEqual([
+      { stream: 'stdout', timestamp: TS1, text: 'b'.repeat(16 * KIB) },
+      { stream: 'stdout', timestamp: TS2, text: 'x' },
+    ]);
+  });
+
+  it('does not cut a character in two, and bounds text that invalid bytes made longer', () => {
+    const splitter = new LogLineSplitter(true);
+    const [euro] = splitter.push(frame(1, `${TS1} ${'a'.repeat(MAX_LINE_BYTES - 1)}€€\n`));
+    expect(euro!.truncated).toBe(true);
+    expect(euro!.text).toBe('a'.repeat(MAX_LINE_BYTES - 1));
+    // 40 000 invalid bytes are 40 000 U+FFFD, 120 000 bytes of UTF-8.
+    const [invalid] = splitter.push(frame(1, Buffer.concat([Buffer.from(`${TS1} `), Buffer.alloc(40_000, 0xff), Buffer.from('\n')])));
+    expect(invalid!.truncated).toBe(true);
+    expect(Buffer.byteLength(invalid!.text)).toBeLessThanOrEqual(MAX_LINE_BYTES);
+    expect(invalid!.text).toMatch(/^\uFFFD+$/);
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ExecOutput } from '@infrapilot/protocol/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../logger.js';
@@ -5,6 +6,8 @@ import { parsePolicy } from '../../policy.js';
 import { docker, eventually, failureOf, fakeContext, handlerFor, payload, removeContainers, startContainer, uniqueName, type FakeContext } from '../../test-helpers/docker.js';
 import { createDocker, type AgentDocker } from '../docker/index.js';
 import type { ResultPayload } from '../registry.js';
+import { MAX_OUTPUT_CHUNK_BYTES } from './container-exec.js';
+import { MAX_PENDING_INPUT_BYTES } from './exec-input.js';
 
 function execOutput(result: ResultPayload): ExecOutput {
   if (result.case !== 'execOutput') throw new Error(`expected execOutput, got ${result.case}`);
@@ -100,6 +103,75 @@ describe('exec in a container against the real Docker Engine', () => {
     expect(failure.code).toBe('cancelled');
     // The hung-up shell is gone from the container's process list.
     await eventually(async () => !(await docker(['top', container, '-o', 'pid,args'])).split('\n').some((line) => /\bsh$/.test(line.trim()) && !line.includes('while')), 'the shell exited');
+  });
+
+  // Output was sent as whatever had piled up in the socket, with no upper bound per message.
+  it('sends output in messages of at most maxChunkBytes, complete and in order', async () => {
+    const small = createDocker({ policy: parsePolicy({ capabilities: { exec: true } }, 'test'), logger: silentLogger, exec: { maxChunkBytes: 1_000 } });
+    try {
+      for (const tty of [false, true]) {
+        const fake = fakeContext();
+        const final = execOutput(
+          await handlerFor(small.capabilities, 'container.exec').handle(payload({ case: 'containerExec', value: { container, argv: ['seq', '1', '20000'], tty } }), fake.context),
+        );
+        expect(final).toMatchObject({ exited: true, exitCode: 0 });
+        expect(fake.emitted.every((chunk) => execOutput(chunk).data.length <= 1_000)).toBe(true);
+        const lines = text(fake).split(/\r?\n/).filter(Boolean);
+        expect(lines).toEqual(Array.from({ length: 20_000 }, (_, index) => String(index + 1)));
+      }
+    } finally {
+      await small.close();
+    }
+    expect(MAX_OUTPUT_CHUNK_BYTES).toBe(256 * 1024);
+  });
+
+  // write() returning false was ignored: input for a process that does not read piled up
+  // in the agent's memory without bound.
+  it('ends the session when input outruns a process that does not read it', async () => {
+    const fake = fakeContext();
+    const session = exec(fake, { argv: ['sleep', '30'], interactive: true });
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    await eventually(async () => (await docker(['top', container, '-o', 'pid,args'])).includes('sleep 30'), 'sleep runs');
+    for (let sent = 0; sent < 3 * MAX_PENDING_INPUT_BYTES; sent += chunk.length) fake.input({ data: chunk });
+    const failure = await failureOf(session);
+    expect(failure).toMatchObject({ code: 'failed', message: 'Input arrived faster than the process reads it (more than 8 MiB waiting)' });
+    await eventually(async () => !(await docker(['top', container, '-o', 'pid,args'])).includes('sleep 30'), 'the abandoned process is hung up');
+  });
+
+  it('holds input the process has not read yet and writes it all, in order, before ending stdin', async () => {
+    const fake = fakeContext();
+    const session = exec(fake, { argv: ['sh', '-c', 'sleep 1; md5sum'], interactive: true });
+    const input = Buffer.alloc(900 * 1024);
+    for (let index = 0; index < input.length; index++) input[index] = (index * 7) % 251;
+    for (let offset = 0; offset < input.length; offset += 32 * 1024) fake.input({ data: input.subarray(offset, offset + 32 * 1024) });
+    fake.input({ closeStdin: true });
+    const final = execOutput(await session);
+    expect(final).toMatchObject({ exited: true, exitCode: 0 });
+    expect(text(fake, 'stdout').split(' ')[0]).toBe(createHash('md5').update(input).digest('hex'));
+  });
+
+  // Docker 20.10 cannot start a process for an unknown user or program after it has
+  // upgraded the connection: it wrote its message as the command's output and the exec
+  // "succeeded" with exit code 126.
+  it('answers invalid_argument, with Docker\'s reason, when Docker cannot start the command', async () => {
+    for (const tty of [false, true]) {
+      const fake = fakeContext();
+      const unknownUser = await failureOf(exec(fake, { argv: ['id'], user: 'nobody-here', tty }));
+      expect(unknownUser.code).toBe('invalid_argument');
+      expect(unknownUser.message).toMatch(/^Docker could not start the command: unable to find user nobody-here/);
+      expect(fake.emitted).toEqual([]);
+      const noBinary = await failureOf(exec(fakeContext(), { argv: ['/no/such/binary'], tty }));
+      expect(noBinary.code).toBe('invalid_argument');
+      expect(noBinary.message).toMatch(/"\/no\/such\/binary".*no such file or directory/);
+      const notOnPath = await failureOf(exec(fakeContext(), { argv: ['no-such-program'], tty, interactive: true }));
+      expect(notOnPath).toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('executable file not found') });
+      const noDirectory = await failureOf(exec(fakeContext(), { argv: ['pwd'], workingDir: '/no/such/dir', tty }));
+      expect(noDirectory.code).toBe('invalid_argument');
+    }
+    // A command that ran and exited 126 itself is not mistaken for one that could not start.
+    const fake = fakeContext();
+    expect(execOutput(await exec(fake, { argv: ['sh', '-c', 'echo "unable to find user x"; exit 126'] }))).toMatchObject({ exited: true, exitCode: 126 });
+    expect(text(fake)).toBe('unable to find user x\n');
   });
 
   it('refuses bad input before asking Docker, and says what is wrong with the container', async () => {

@@ -2,12 +2,14 @@ import { create } from '@bufbuild/protobuf';
 import type { ContainerExecResult, ContainerExecSchema, LogLine } from '@infrapilot/protocol';
 import { ContainerExecCommandSchema, ContainerLogsCommandSchema, type ContainerLogsResult, type ExecOutput } from '@infrapilot/protocol/agent';
 import type { z } from 'zod';
-import { AgentTimeoutError, AppError, CapabilityFailedError, InternalError } from '../../errors.js';
+import { AgentTimeoutError, AppError, CapabilityFailedError, ClientClosedRequestError, InternalError } from '../../errors.js';
 import type { CommandRouter, StreamHandle } from '../../gateway/command-router.js';
 import type { Actor } from '../../platform/http/request-context.js';
 import type { AuditRecord } from '../audit/audit.service.js';
 import { aboutContainer, type ContainerTarget, type ContainerTargets } from './container-targets.js';
-import { dockerTimeOf, dockerTimeOfMilliseconds } from './log-paging.js';
+import { logLineOf } from './containers.mapping.js';
+import type { TargetListener } from './containers.service.js';
+import { dockerTimeOf } from './log-paging.js';
 
 export type ContainerExecOptions = z.output<typeof ContainerExecSchema>;
 
@@ -78,7 +80,12 @@ class CappedOutput {
 export const EXEC_OUTPUT_LIMIT_BYTES = 1024 * 1024;
 
 function linesOf(result: ContainerLogsResult): LogLine[] {
-  return result.lines.map((line) => ({ stream: line.stream === 'stderr' ? 'stderr' : 'stdout', timestamp: line.timestamp, text: line.text }));
+  return result.lines.map(logLineOf);
+}
+
+/** The HTTP client of a one-shot exec went away before the answer: the command was cancelled on the agent. */
+function execAbandoned(hostName: string): ClientClosedRequestError {
+  return new ClientClosedRequestError(`The client disconnected before the command finished on ${hostName}; it was cancelled`);
 }
 
 function streamOf(output: ExecOutput): 'stdout' | 'stderr' {
@@ -105,9 +112,22 @@ export class ContainerSessionsService {
     },
   ) {}
 
-  /** POST .../exec: runs a command without a terminal and collects its output (1 MiB per stream). */
-  async exec(actor: Actor, agentId: string, reference: string, input: ContainerExecOptions): Promise<ContainerExecResult> {
+  /**
+   * POST .../exec: runs a command without a terminal and collects its output (1 MiB per
+   * stream). `signal` is the HTTP client going away: the command is cancelled on the agent
+   * rather than left running for nobody.
+   */
+  async exec(
+    actor: Actor,
+    agentId: string,
+    reference: string,
+    input: ContainerExecOptions,
+    options: { signal?: AbortSignal; onTarget?: TargetListener } = {},
+  ): Promise<ContainerExecResult> {
+    const { signal } = options;
     const target = await this.deps.targets.container(actor, agentId, reference);
+    options.onTarget?.({ host: target.host, containerName: target.name });
+    if (signal?.aborted) throw execAbandoned(target.host.name);
     const started = performance.now();
     const stdout = new CappedOutput(EXEC_OUTPUT_LIMIT_BYTES);
     const stderr = new CappedOutput(EXEC_OUTPUT_LIMIT_BYTES);
@@ -119,8 +139,14 @@ export class ContainerSessionsService {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        signal?.removeEventListener('abort', abandoned);
         finish();
       };
+      const abandoned = () =>
+        settle(() => {
+          handle?.cancel();
+          reject(execAbandoned(target.host.name));
+        });
       const timer = setTimeout(() => {
         settle(() => {
           handle?.cancel();
@@ -133,6 +159,7 @@ export class ContainerSessionsService {
           );
         });
       }, input.timeoutSeconds * 1000);
+      signal?.addEventListener('abort', abandoned, { once: true });
       try {
         handle = this.deps.commands.openStream(
           target.host.id,
@@ -196,6 +223,8 @@ export class ContainerSessionsService {
       await audit('container.exec_session.start', refusal.status, { ...startBody, error: refusal.code });
       throw refusal;
     }
+    // From here on every row names the host, as the REST actions' rows do.
+    const onHost = { ...startBody, host: target.host.name };
     const startedAt = performance.now();
     const durationMs = () => Math.round(performance.now() - startedAt);
     let sessionId = '';
@@ -205,7 +234,7 @@ export class ContainerSessionsService {
     const recordEnd = (status: number, body: object) => {
       if (ended) return false;
       ended = true;
-      void audit('container.exec_session.end', status, { sessionId, durationMs: durationMs(), ...body });
+      void audit('container.exec_session.end', status, { sessionId, agentId, host: target.host.name, durationMs: durationMs(), ...body });
       return true;
     };
     let handle: StreamHandle;
@@ -248,13 +277,13 @@ export class ContainerSessionsService {
       );
     } catch (error) {
       const refusal = asAppError(aboutContainer(error, target));
-      await audit('container.exec_session.start', refusal.status, { ...startBody, error: refusal.code });
+      await audit('container.exec_session.start', refusal.status, { ...onHost, error: refusal.code });
       throw refusal;
     }
     sessionId = handle.requestId;
     // Told synchronously: the agent's first output arrives on a later turn, after this frame.
     listener.started(sessionId);
-    void audit('container.exec_session.start', 200, { ...startBody, sessionId });
+    void audit('container.exec_session.start', 200, { ...onHost, sessionId });
     return {
       sessionId,
       write: (data) => handle.input({ data }),
@@ -270,12 +299,14 @@ export class ContainerSessionsService {
 
   /**
    * Follows a container's log (the log socket): `tail` lines of history (0: none, only
-   * what is written from now on), then new lines until the container stops or `cancel()`.
+   * what is written from now on; 0 with `since`: all since then), then new lines until
+   * the container stops or `cancel()`.
    */
   async followLogs(actor: Actor, agentId: string, reference: string, options: { tail: number; since?: string | undefined }, listener: LogFollowListener): Promise<{ cancel(): void }> {
     const target = await this.deps.targets.container(actor, agentId, reference);
-    // "Now" is the host's wall clock, which Docker compares with: real time, never the app's clock.
-    const since = options.since ? dockerTimeOf(options.since) : options.tail === 0 ? dockerTimeOfMilliseconds(Date.now()) : '';
+    // tail 0 without `since` asks the agent for no history: it starts at its own "now",
+    // on the host's clock that Docker compares with (this server's clock may differ).
+    const since = options.since ? dockerTimeOf(options.since) : '';
     try {
       const handle = this.deps.commands.openStream(
         target.host.id,

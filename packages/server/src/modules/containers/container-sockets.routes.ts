@@ -47,12 +47,13 @@ const CLOSE_CODES =
 
 const LOG_STREAM_DESCRIPTION =
   AUTHENTICATION +
-  'Frames are JSON (LogStreamFrameSchema): `{"type":"lines","lines":[{stream,timestamp,text}]}` — `tail` lines of history first (0: none), then new lines as the container writes them; ' +
+  'Frames are JSON (LogStreamFrameSchema): `{"type":"lines","lines":[{stream,timestamp,text}]}` — `tail` lines of history first (0: none, only what is written from then on by the host\'s clock; 0 with `since`: everything since then), then new lines as the container writes them; ' +
   '`{"type":"end","reason":"the container stopped"}` then close 1000; or an `error` frame. Close the socket to stop following. ' +
   CLOSE_CODES;
 
 const EXEC_DESCRIPTION =
   AUTHENTICATION +
+  'The query string (which holds the command) is not written to the request log. ' +
   'Needs containers:exec and a host whose policy file allows exec (`capabilities: { exec: true }`). Binary frames carry bytes with one leading channel byte ' +
   '(EXEC_CHANNEL): client → server 0 = stdin; server → client 1 = stdout, 2 = stderr (a TTY has only stdout). Text frames are JSON control messages: ' +
   'client → server `{"type":"resize","columns","rows"}` and `{"type":"close_stdin"}` (anything else is ignored); server → client `{"type":"started","sessionId"}` first, ' +

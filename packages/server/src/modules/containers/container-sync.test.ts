@@ -15,8 +15,25 @@ import { insertAgent, insertOrg } from '../../test-helpers/fixtures.js';
 import { useMigratedDatabase } from '../../test-helpers/migrated-database.js';
 import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
 import type { AgentPrincipal } from '../agents/agents.service.js';
+import type { ContainersTable } from '../../db/schema.js';
+import type { DatabaseHandle } from '../../db/transactions.js';
 import { ContainerSync } from './container-sync.js';
+import { hostListedAtOf, toContainer } from './containers.mapping.js';
 import { ContainersRepo } from './containers.repo.js';
+
+/** The real repository, counting the rows it was asked to write. */
+class CountingRepo extends ContainersRepo {
+  upserted = 0;
+
+  constructor(database: DatabaseHandle) {
+    super(database);
+  }
+
+  override upsert(rows: ContainersTable[]): Promise<void> {
+    this.upserted += rows.length;
+    return super.upsert(rows);
+  }
+}
 
 const CONTAINER_EVENTS = ['containers.synced', 'container.changed', 'container.removed', 'container.started', 'container.died', 'container.restarting'] as const;
 type Published = { [K in (typeof CONTAINER_EVENTS)[number]]: { name: K; payload: DomainEvents[K] } }[(typeof CONTAINER_EVENTS)[number]];
@@ -127,7 +144,55 @@ describeOnBothDialects('container sync', (dialect) => {
       const rows = await repo.listByAgent(principal.agentId);
       expect(rows.map((row) => row.name).sort()).toEqual(['keep', 'new']);
       expect(rows.find((row) => row.name === 'keep')!.id).toBe(keptId);
-      expect(eventNames()).toEqual(['containers.synced']);
+      // The heartbeat deleted the row, so it is the one to say so (its destroy event, if it comes, will not).
+      expect(published).toEqual([
+        { name: 'container.removed', payload: { orgId: principal.orgId, agentId: principal.agentId, containerId: drop.containerId, at: '2025-03-01T12:00:00.000Z' } },
+        { name: 'containers.synced', payload: { orgId: principal.orgId, agentId: principal.agentId, at: '2025-03-01T12:00:00.000Z' } },
+      ]);
+      published = [];
+      await sync.recordEvent(principal, create(ContainerEventSchema, { action: 'destroy', containerId: drop.containerId, atUnixMs: 1_740_830_400_000n }));
+      expect(published).toEqual([]);
+    });
+
+    it('writes only the rows that changed; an unchanged row keeps the time it was last written', async () => {
+      const counting = new CountingRepo(handle());
+      const clock = new FakeClock(new Date('2025-03-01T12:00:00.000Z'));
+      const own = new ContainerSync({ repo: counting, bus, transaction: handle().transaction, clock });
+      const idle = containerState({ name: 'idle', state: 'exited', exitCode: 0, cpuPercent: 0, memoryBytes: 0n });
+      const busy = containerState({ name: 'busy' });
+      await own.recordState(principal, dockerState([idle, busy]));
+      expect(counting.upserted).toBe(2);
+
+      clock.advance(10_000);
+      await own.recordState(principal, dockerState([idle, containerState({ ...busy, cpuPercent: 42 })]));
+      expect(counting.upserted).toBe(3);
+      clock.advance(10_000);
+      await own.recordState(principal, dockerState([idle, containerState({ ...busy, cpuPercent: 42 })]));
+      expect(counting.upserted).toBe(3);
+
+      expect((await repo.getByContainerId(principal.agentId, idle.containerId))!.last_synced_at).toBe('2025-03-01T12:00:00.000Z');
+      expect((await repo.getByContainerId(principal.agentId, busy.containerId))!.last_synced_at).toBe('2025-03-01T12:00:10.000Z');
+      // The engine's report time says when the host last listed them all: what lastSyncedAt shows.
+      expect((await repo.getEngine(principal.agentId))!.reported_at).toBe('2025-03-01T12:00:20.000Z');
+      const [listed] = await repo.listInOrg(principal.orgId, { name: 'idle' }, { limit: 1 });
+      expect(toContainer(listed!, 'web-1', hostListedAtOf(listed!.engine_available, listed!.engine_reported_at)).lastSyncedAt).toBe('2025-03-01T12:00:20.000Z');
+    });
+
+    it('keeps, when Docker stops answering, the time of the last heartbeat that listed the containers', async () => {
+      const clock = new FakeClock(new Date('2025-03-01T12:00:00.000Z'));
+      const own = new ContainerSync({ repo, bus, transaction: handle().transaction, clock });
+      const web = containerState({ name: 'web', state: 'exited', exitCode: 0 });
+      await own.recordState(principal, dockerState([web]));
+      clock.advance(10_000);
+      await own.recordState(principal, dockerState([web]));
+      clock.advance(10_000);
+      await own.recordState(principal, dockerState([], { available: false, problem: 'cannot reach the Docker Engine', engineVersion: '' }));
+      clock.advance(10_000);
+      await own.recordState(principal, dockerState([], { available: false, problem: 'cannot reach the Docker Engine', engineVersion: '' }));
+
+      const [listed] = await repo.listInOrg(principal.orgId, { name: 'web' }, { limit: 1 });
+      expect(listed!.last_synced_at).toBe('2025-03-01T12:00:10.000Z');
+      expect(toContainer(listed!, 'web-1', hostListedAtOf(listed!.engine_available, listed!.engine_reported_at)).lastSyncedAt).toBe('2025-03-01T12:00:10.000Z');
     });
 
     it('tells when a state changed without an event, e.g. a container that exited while the agent was away', async () => {
@@ -219,6 +284,99 @@ describeOnBothDialects('container sync', (dialect) => {
         await Promise.all([sync.recordEvent(principal, event('create', containerState({ ...web, state: 'created' }))), sync.recordState(principal, dockerState([web]))]);
         expect((await repo.listByAgent(principal.agentId)).filter((row) => row.container_id === web.containerId)).toHaveLength(1);
       }
+    });
+  });
+
+  describe('a snapshot overtaken by events (sequence numbers)', () => {
+    const numbered = (action: string, state: ContainerState | undefined, sequence: bigint, containerId = state?.containerId ?? '') =>
+      create(ContainerEventSchema, { action, containerId, ...(state ? { state } : {}), atUnixMs: 1_740_830_400_000n, sequence });
+    const snapshot = (containers: ContainerState[], sequence: bigint) => dockerState(containers, { sequence });
+    const row = (container: ContainerState) => repo.getByContainerId(principal.agentId, container.containerId);
+
+    // Regression: a heartbeat taken before a destroy, arriving after it, brought the container back.
+    it('does not bring back a container destroyed after the snapshot was taken', async () => {
+      const web = containerState({ name: 'web' });
+      await sync.recordState(principal, snapshot([web], 10n));
+      published = [];
+
+      await sync.recordEvent(principal, numbered('destroy', undefined, 20n, web.containerId));
+      await sync.recordState(principal, snapshot([web], 19n));
+      expect(await row(web)).toBeUndefined();
+      expect(eventNames()).toEqual(['container.removed']);
+
+      // A snapshot that reflects the destroy agrees; one from an agent that does not number events applies as it always did.
+      await sync.recordState(principal, snapshot([], 20n));
+      expect(await row(web)).toBeUndefined();
+      await sync.recordState(principal, snapshot([web], 0n));
+      expect(await row(web)).toBeDefined();
+    });
+
+    // Regression: a heartbeat taken before a create, arriving after it, deleted the new container.
+    it('keeps a container created after the snapshot was taken', async () => {
+      const web = containerState({ name: 'web', state: 'created', cpuPercent: 0, memoryBytes: 0n, startedAtUnixMs: 0n });
+      await sync.recordEvent(principal, numbered('create', web, 30n));
+      published = [];
+      await sync.recordState(principal, snapshot([], 29n));
+      expect(await row(web)).toMatchObject({ state: 'created' });
+      expect(eventNames()).not.toContain('container.removed');
+
+      // Once a snapshot has seen the create, not listing the container means it went.
+      await sync.recordState(principal, snapshot([], 31n));
+      expect(await row(web)).toBeUndefined();
+    });
+
+    // Regression: a heartbeat taken before a die, arriving after it, showed the dead container running.
+    it('keeps the state a newer event left, but takes the figures of a running container', async () => {
+      const web = containerState({ name: 'web', statusText: 'Up 1 second', cpuPercent: 1 });
+      await sync.recordEvent(principal, numbered('start', web, 40n));
+      await sync.recordState(principal, snapshot([containerState({ ...web, statusText: 'Up 1 minute', cpuPercent: 80, memoryBytes: 7_000_000n, restartCount: 3 })], 39n));
+      expect(await row(web)).toMatchObject({ state: 'running', status_text: 'Up 1 second', restart_count: 0, cpu_percent: 80, memory_bytes: 7_000_000 });
+
+      await sync.recordEvent(principal, numbered('die', containerState({ ...web, state: 'exited', exitCode: 1, statusText: 'Exited (1)' }), 50n));
+      published = [];
+      await sync.recordState(principal, snapshot([containerState({ ...web, cpuPercent: 90 })], 49n));
+      expect(await row(web)).toMatchObject({ state: 'exited', exit_code: 1, status_text: 'Exited (1)', cpu_percent: null });
+      expect(published).toEqual([]);
+
+      // A snapshot newer than the die is the truth again (say, the container was started since).
+      await sync.recordState(principal, snapshot([containerState({ ...web, statusText: 'Up 2 seconds' })], 51n));
+      expect(await row(web)).toMatchObject({ state: 'running', status_text: 'Up 2 seconds' });
+    });
+
+    it('says container.removed once when the API removes a container, whatever arrives after', async () => {
+      const web = containerState({ name: 'web' });
+      await sync.recordState(principal, snapshot([web], 60n));
+      published = [];
+
+      await sync.recordRemoval(principal, web.containerId);
+      expect(await row(web)).toBeUndefined();
+      // Docker's die and destroy events about it, and a heartbeat taken before it: none brings it back or repeats the news.
+      await sync.recordEvent(principal, numbered('die', containerState({ ...web, state: 'exited', exitCode: 137 }), 61n));
+      await sync.recordState(principal, snapshot([web], 61n));
+      await sync.recordEvent(principal, numbered('destroy', undefined, 62n, web.containerId));
+      expect(await row(web)).toBeUndefined();
+      expect(eventNames()).toEqual(['container.removed']);
+      expect(published[0]!.payload).toMatchObject({ agentId: principal.agentId, containerId: web.containerId });
+
+      // The destroy event got there first: the removal through the API has nothing left to say.
+      const other = containerState({ name: 'other' });
+      await sync.recordState(principal, snapshot([other], 70n));
+      published = [];
+      await sync.recordEvent(principal, numbered('destroy', undefined, 71n, other.containerId));
+      await sync.recordRemoval(principal, other.containerId);
+      expect(eventNames()).toEqual(['container.removed']);
+    });
+
+    it('forgets what it applied after a couple of minutes', async () => {
+      const clock = new FakeClock(new Date('2025-03-01T12:00:00.000Z'));
+      const own = new ContainerSync({ repo, bus, transaction: handle().transaction, clock });
+      const web = containerState({ name: 'web' });
+      await own.recordEvent(principal, numbered('destroy', undefined, 80n, web.containerId));
+      await own.recordState(principal, snapshot([web], 79n));
+      expect(await row(web)).toBeUndefined();
+      clock.advance(3 * 60_000);
+      await own.recordState(principal, snapshot([web], 79n));
+      expect(await row(web)).toBeDefined();
     });
   });
 });

@@ -1,4 +1,4 @@
-import type { InfraPilotClient } from '@infrapilot/client';
+import { InfraPilotClient } from '@infrapilot/client';
 import type { Container } from '@infrapilot/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvents } from '../../platform/events/event-bus.js';
@@ -45,7 +45,8 @@ describe('containers API against a real agent and dockerd', () => {
   describe('listing', () => {
     it('shows a container made with the docker CLI, on every list, with the engine that runs it', async () => {
       const { name, id } = await containers.run('listed', STOPPABLE_COMMAND, ['--label', 'purpose=listing']);
-      const container = await listed(name);
+      // Its create event can list it before its start event does.
+      const container = await listed(name, (candidate) => candidate.state === 'running');
       expect(container).toMatchObject({ agentId, agentName: 'docker-host', containerId: id, image: DOCKER_TEST_IMAGE, state: 'running', restartCount: 0, stack: null });
       expect(container.startedAt).toEqual(expect.any(String));
 
@@ -159,6 +160,47 @@ describe('containers API against a real agent and dockerd', () => {
       expect(items[0]).toMatchObject({ resourceType: 'container', actorLabel: 'admin@example.com' });
     });
 
+    // Regression: the audit rows of container actions did not say which host, nor the options given in the query.
+    it('audits the host and the options of an action, refused or done', async () => {
+      const { name, id } = await containers.run('audited', STOPPABLE_COMMAND);
+      await listed(name);
+      await server.admin.containers.stop(agentId, id.slice(0, 12), { timeoutSeconds: 3 });
+      await server.admin.containers.start(agentId, name);
+      expect(await server.admin.containers.remove(agentId, name, { force: true })).toEqual({ ok: true });
+      const refused = await apiFailure(server.admin.containers.remove(agentId, 'no-such-container-here', { volumes: true }));
+      expect(refused.status).toBe(404);
+
+      const { items } = await server.admin.audit.list({ action: 'container.*', resourceId: name, limit: 5 });
+      const [removed, started, stopped] = items;
+      expect(removed).toMatchObject({ action: 'container.remove', responseStatus: 200, requestBody: { agentId, host: 'docker-host', force: true, volumes: false } });
+      expect(started).toMatchObject({ action: 'container.start', requestBody: { agentId, host: 'docker-host' } });
+      // Named by its id prefix, recorded by its name.
+      expect(stopped).toMatchObject({ action: 'container.stop', requestBody: { agentId, host: 'docker-host', timeoutSeconds: 3 } });
+      const [missing] = (await server.admin.audit.list({ action: 'container.remove', resourceId: 'no-such-container-here', limit: 1 })).items;
+      expect(missing).toMatchObject({ responseStatus: 404, requestBody: { agentId, host: 'docker-host', force: false, volumes: true } });
+    });
+
+    // Regression: the DELETE's own row removal and Docker's destroy event raced, and whichever deleted the row second said nothing.
+    it('tells live sockets container.removed exactly once when a container is removed through the API', async () => {
+      const live = openLiveSocket(server.baseUrl, { credential: server.admin.credential!, org: (await server.admin.orgs.current()).id });
+      try {
+        expect(await live.outcome).toBe('open');
+        for (let round = 0; round < 3; round += 1) {
+          const { name, id } = await containers.run(`removed-${round}`, STOPPABLE_COMMAND);
+          await listed(name);
+          expect(await server.admin.containers.remove(agentId, name, { force: true })).toEqual({ ok: true });
+          await live.frame('container.removed', (frame) => frame.containerId === id);
+          // Docker's events about it (kill, die, destroy) come before those of a container made after it: once that one shows, they were handled.
+          const marker = await containers.run(`marker-${round}`, STOPPABLE_COMMAND);
+          await live.frame('container.changed', (frame) => frame.container.containerId === marker.id);
+          expect(live.frames.filter((frame) => frame.type === 'container.removed' && frame.containerId === id)).toHaveLength(1);
+          expect((await server.admin.containers.list({ name })).items).toEqual([]);
+        }
+      } finally {
+        await live.close();
+      }
+    });
+
     it('answers 404 naming the host for a container it does not have', async () => {
       const missing = await apiFailure(server.admin.containers.stop(agentId, 'no-such-container-here'));
       expect(missing).toMatchObject({ status: 404, code: 'not_found' });
@@ -207,9 +249,29 @@ describe('containers API against a real agent and dockerd', () => {
       }
 
       const last = await server.admin.containers.logs(agentId, name, { tail: 3 });
+      expect(last.lines.every((line) => line.truncated === false)).toBe(true);
       expect(last.lines.map((line) => line.text)).toEqual(['998', '999', '1000']);
       expect(last.lines[0]).toMatchObject({ stream: 'stdout', timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
       expect((await apiFailure(server.admin.containers.logs(agentId, name, { before: 'garbage' }))).status).toBe(400);
+    });
+
+    // Regression: a page the agent cut short to keep its message small (older lines remain) was taken for the beginning of the log.
+    it('pages on past pages the agent limited by size, with tail 10 000', async () => {
+      // 300 lines of 15 000 bytes: about 4.5 MB, more than the agent puts in one answer.
+      const script = 'i=1; while [ $i -le 300 ]; do printf "%s " $i; head -c 15000 /dev/zero | tr "\\0" x; echo; i=$((i+1)); done';
+      const { name } = await containers.run('big-lines', ['sh', '-c', script]);
+      await eventually(async () => (await inspectContainer(name))?.status === 'exited', 'the lines are written');
+
+      const pages: { count: number; numbers: number[] }[] = [];
+      let before: string | undefined;
+      do {
+        const page = await server.admin.containers.logs(agentId, name, { tail: 10_000, ...(before ? { before } : {}) });
+        pages.push({ count: page.lines.length, numbers: page.lines.map((line) => Number(line.text.split(' ')[0])) });
+        before = page.nextCursor ?? undefined;
+      } while (before && pages.length < 50);
+      expect(pages.length).toBeGreaterThan(1);
+      expect(pages[0]!.count).toBeLessThan(300);
+      expect(pages.reverse().flatMap((page) => page.numbers)).toEqual(Array.from({ length: 300 }, (_, index) => index + 1));
     });
 
     it('lets a viewer read logs but not act', async () => {
@@ -250,6 +312,26 @@ describe('containers API against a real agent and dockerd', () => {
       expect(slow).toMatchObject({ status: 504, code: 'agent_timeout' });
       expect(slow.message).toContain('1s');
       await eventually(() => server.app.commands.openStreamCount === 0, 'the exec stream is closed');
+    });
+
+    // Regression: a client that gave up on a one-shot exec left the command running on the agent until its timeout.
+    it('cancels the command on the agent when the client disconnects before the answer, and audits it', async () => {
+      const { name } = await containers.run('exec-abandoned', STOPPABLE_COMMAND);
+      const streamsBefore = server.app.commands.openStreamCount;
+      const controller = new AbortController();
+      const impatient = new InfraPilotClient({
+        baseUrl: server.baseUrl,
+        tokens: server.admin.currentTokens!,
+        fetch: (url, init) => fetch(url, { ...init, signal: controller.signal }),
+      });
+      const answer = impatient.containers.exec(agentId, name, { command: ['sleep', '30'], timeoutSeconds: 120 });
+      answer.catch(() => undefined);
+      await eventually(() => server.app.commands.openStreamCount === streamsBefore + 1, 'the exec starts on the agent');
+      controller.abort();
+      expect((await apiFailure(answer)).code).toBe('network_error');
+      await eventually(() => server.app.commands.openStreamCount === streamsBefore, 'the agent stream is cancelled');
+      const audited = await eventually(async () => (await server.admin.audit.list({ action: 'container.exec', resourceId: name, limit: 1 })).items[0], 'the exec is audited');
+      expect(audited).toMatchObject({ responseStatus: 499, requestBody: { command: ['sleep', '30'], host: 'docker-host' } });
     });
   });
 

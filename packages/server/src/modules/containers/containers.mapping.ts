@@ -1,5 +1,5 @@
-import { ContainerStateSchema, type Container, type ContainerState, type DockerEngine, type PortBinding } from '@infrapilot/protocol';
-import type { ContainerState as ContainerStateMessage, DockerState } from '@infrapilot/protocol/agent';
+import { ContainerStateSchema, type Container, type ContainerState, type DockerEngine, type LogLine, type PortBinding } from '@infrapilot/protocol';
+import type { ContainerState as ContainerStateMessage, DockerState, LogLine as LogLineMessage } from '@infrapilot/protocol/agent';
 import type { ContainersTable, DockerEnginesTable } from '../../db/schema.js';
 
 // Pure translations between the agent's protobuf messages, the rows and the API shapes.
@@ -37,11 +37,14 @@ function portsOf(message: ContainerStateMessage): PortBinding[] {
   }));
 }
 
+/** CPU and memory are only measured while the container has processes. */
+function measured(state: string): boolean {
+  return state === 'running' || state === 'paused';
+}
+
 /** The row for a container as the agent reported it; `id` is the existing row's, or a new one. */
 export function rowOf(agentId: string, id: string, message: ContainerStateMessage, syncedAt: string): ContainersTable {
   const state = stateOf(message.state);
-  // CPU and memory are only measured while the container has processes.
-  const measured = state === 'running' || state === 'paused';
   return {
     id,
     agent_id: agentId,
@@ -54,8 +57,8 @@ export function rowOf(agentId: string, id: string, message: ContainerStateMessag
     health: orNull(message.health, 20),
     stack_name: orNull(message.stackName, 255),
     stack_service: orNull(message.stackService, 255),
-    cpu_percent: measured ? finiteOrNull(message.cpuPercent) : null,
-    memory_bytes: measured ? Number(message.memoryBytes) : null,
+    cpu_percent: measured(state) ? finiteOrNull(message.cpuPercent) : null,
+    memory_bytes: measured(state) ? Number(message.memoryBytes) : null,
     memory_limit_bytes: message.memoryLimitBytes > 0n ? Number(message.memoryLimitBytes) : null,
     restart_count: message.restartCount,
     // A running container's exit code is that of a previous run, or Docker's 0: not worth showing.
@@ -73,10 +76,54 @@ const VOLATILE = new Set<keyof ContainersTable>(['cpu_percent', 'memory_bytes', 
 
 /** Whether two rows of the same container differ in anything a list shows besides the volatile figures. */
 export function differsBeyondFigures(before: ContainersTable, after: ContainersTable): boolean {
-  return (Object.keys(after) as (keyof ContainersTable)[]).some((key) => !VOLATILE.has(key) && before[key] !== after[key]);
+  return (Object.keys(after) as (keyof ContainersTable)[]).some((key) => !VOLATILE.has(key) && !sameValue(before[key], after[key]));
 }
 
-export function toContainer(row: ContainersTable, agentName: string): Container {
+// What a heartbeat compares to decide whether a row needs writing: everything but the row's
+// id (kept) and when it was written (the host's report time stands in for it, see lastSyncedAtOf).
+const NOT_COMPARED = new Set<keyof ContainersTable>(['id', 'last_synced_at']);
+
+/** Whether a heartbeat's row for a container says anything the stored row does not (figures included). */
+export function rowDiffers(stored: ContainersTable, reported: ContainersTable): boolean {
+  return (Object.keys(reported) as (keyof ContainersTable)[]).some((key) => !NOT_COMPARED.has(key) && !sameValue(stored[key], reported[key]));
+}
+
+/** Stored numbers may come back from a driver as another type; compare them as numbers. */
+function sameValue(stored: unknown, reported: unknown): boolean {
+  if (stored === reported) return true;
+  if (stored === null || reported === null || stored === undefined || reported === undefined) return false;
+  return (typeof stored === 'number' || typeof reported === 'number') && Number(stored) === Number(reported);
+}
+
+/**
+ * The stored row with the CPU and memory a (stale) heartbeat measured, when both agree the
+ * container runs and the figures moved; undefined when there is nothing to write. Its
+ * state fields stay as the newer event left them.
+ */
+export function freshFigures(stored: ContainersTable, reported: ContainersTable): ContainersTable | undefined {
+  if (!measured(stored.state) || !measured(reported.state)) return undefined;
+  if (sameValue(stored.cpu_percent, reported.cpu_percent) && sameValue(stored.memory_bytes, reported.memory_bytes)) return undefined;
+  return { ...stored, cpu_percent: reported.cpu_percent, memory_bytes: reported.memory_bytes };
+}
+
+/**
+ * When the control plane last had this container's state confirmed by its agent: the
+ * later of the row's own last write (a Docker event, an action's answer, or a heartbeat
+ * that changed it) and the host's last heartbeat that listed its containers
+ * (`hostListedAt`: the engine's report time while it answers; a heartbeat writes only
+ * rows that changed). ISO timestamps of one format compare as text.
+ */
+export function lastSyncedAtOf(row: ContainersTable, hostListedAt: string | null | undefined): string {
+  return hostListedAt && hostListedAt > row.last_synced_at ? hostListedAt : row.last_synced_at;
+}
+
+/** The engine's report time when it answered: the moment it last listed the host's containers (null: none, or it does not answer). */
+export function hostListedAtOf(available: number | null | undefined, reportedAt: string | null | undefined): string | null {
+  return reportedAt && Number(available) === 1 ? reportedAt : null;
+}
+
+/** A row as the API shows it; `hostListedAt` as lastSyncedAtOf takes it (omit for a row just written). */
+export function toContainer(row: ContainersTable, agentName: string, hostListedAt?: string | null): Container {
   return {
     id: row.id,
     agentId: row.agent_id,
@@ -97,7 +144,7 @@ export function toContainer(row: ContainersTable, agentName: string): Container 
     ports: JSON.parse(row.ports) as PortBinding[],
     createdAt: row.created_at,
     startedAt: row.started_at,
-    lastSyncedAt: row.last_synced_at,
+    lastSyncedAt: lastSyncedAtOf(row, hostListedAt),
   };
 }
 
@@ -122,4 +169,9 @@ export function toDockerEngine(row: DockerEnginesTable, agentName: string): Dock
     version: row.version,
     reportedAt: row.reported_at,
   };
+}
+
+/** A log line as the agent sent it, as the API shows it. */
+export function logLineOf(line: LogLineMessage): LogLine {
+  return { stream: line.stream === 'stderr' ? 'stderr' : 'stdout', timestamp: line.timestamp, text: line.text, truncated: line.truncated };
 }

@@ -83,7 +83,9 @@ describeOnBothDialects('containers repository', (dialect) => {
       expect(await repo.getByContainerId(one.id, shared)).toBeDefined();
       expect(await repo.getByContainerId(two.id, shared)).toBeDefined();
 
-      expect(await repo.deleteByContainerIds(one.id, [shared])).toBe(1);
+      expect(await repo.deleteByContainerIds(one.id, [shared])).toEqual([shared]);
+      // Deleted already: nobody else gets it back, so nobody else announces the removal.
+      expect(await repo.deleteByContainerIds(one.id, [shared])).toEqual([]);
       expect(await repo.getByContainerId(one.id, shared)).toBeUndefined();
       expect(await repo.getByContainerId(two.id, shared)).toBeDefined();
     });
@@ -93,7 +95,8 @@ describeOnBothDialects('containers repository', (dialect) => {
       const rows = Array.from({ length: 450 }, () => containerRow(agent.id));
       await repo.upsert(rows);
       expect(await repo.listByAgent(agent.id)).toHaveLength(450);
-      expect(await repo.deleteByContainerIds(agent.id, rows.slice(0, 420).map((row) => row.container_id))).toBe(420);
+      const doomed = rows.slice(0, 420).map((row) => row.container_id);
+      expect((await repo.deleteByContainerIds(agent.id, doomed)).sort()).toEqual([...doomed].sort());
       expect(await repo.listByAgent(agent.id)).toHaveLength(30);
     });
 
@@ -124,6 +127,18 @@ describeOnBothDialects('containers repository', (dialect) => {
         containerRow(agent.id, { name: 'blog-web-1', stack_name: 'blog', stack_service: 'web' }),
       ]);
       expect((await repo.listByStack(agent.id, 'shop')).map((row) => row.name)).toEqual(['shop-db-1', 'shop-web-1']);
+    });
+
+    it("moves the host's rows' last_synced_at forward, never back", async () => {
+      const agent = await freshHost();
+      const old = containerRow(agent.id, { last_synced_at: '2025-03-01T11:00:00.000Z' });
+      const recent = containerRow(agent.id, { last_synced_at: '2025-03-01T13:00:00.000Z' });
+      const elsewhere = containerRow(otherHost.id, { last_synced_at: '2025-03-01T11:00:00.000Z' });
+      await repo.upsert([old, recent, elsewhere]);
+      await repo.markSynced(agent.id, SYNCED_AT);
+      expect((await repo.getByContainerId(agent.id, old.container_id))?.last_synced_at).toBe(SYNCED_AT);
+      expect((await repo.getByContainerId(agent.id, recent.container_id))?.last_synced_at).toBe('2025-03-01T13:00:00.000Z');
+      expect((await repo.getByContainerId(otherHost.id, elsewhere.container_id))?.last_synced_at).toBe('2025-03-01T11:00:00.000Z');
     });
 
     it('goes with its host when the host row is deleted', async () => {
@@ -164,6 +179,18 @@ describeOnBothDialects('containers repository', (dialect) => {
       const rows = await repo.listInOrg(listOrg, {}, { limit: 100 });
       expect(rows.map((row) => row.name)).toEqual(['api', 'api', 'cache', 'db', 'proxy_100%', 'web_1']);
       expect(names(rows).sort()).toEqual(['alpha/api', 'alpha/db', 'alpha/proxy_100%', 'beta/api', 'beta/cache', 'beta/web_1'].sort());
+    });
+
+    it("lists each container with its host's engine report, when the host has one", async () => {
+      await repo.upsertEngine({ agent_id: hostA.id, available: 1, problem: null, endpoint: null, version: null, reported_at: '2025-03-01T12:30:00.000Z' });
+      const rows = await repo.listInOrg(listOrg, {}, { limit: 100 });
+      const alpha = rows.filter((row) => row.agent_name === 'alpha');
+      expect(alpha.map((row) => [Number(row.engine_available), row.engine_reported_at])).toEqual(alpha.map(() => [1, '2025-03-01T12:30:00.000Z']));
+      expect(rows.filter((row) => row.agent_name === 'beta').map((row) => [row.engine_available, row.engine_reported_at])).toEqual([
+        [null, null],
+        [null, null],
+        [null, null],
+      ]);
     });
 
     it('filters by host, stack, state and a case-insensitive part of the name, with LIKE wildcards taken literally', async () => {

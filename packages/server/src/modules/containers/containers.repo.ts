@@ -2,8 +2,11 @@ import { sql } from 'kysely';
 import type { ContainersTable, DockerEnginesTable } from '../../db/schema.js';
 import type { DatabaseHandle } from '../../db/transactions.js';
 
-/** A container row with the name of the host it runs on. */
-export type ContainerRow = ContainersTable & { agent_name: string };
+/**
+ * A container row with the name of the host it runs on, and its engine's last report
+ * (null when the host never reported Docker): what lastSyncedAtOf needs.
+ */
+export type ContainerRow = ContainersTable & { agent_name: string; engine_available: number | null; engine_reported_at: string | null };
 
 /** An engine row with the name of its host. */
 export type DockerEngineRow = DockerEnginesTable & { agent_name: string };
@@ -55,8 +58,9 @@ export class ContainersRepo {
     return this.db
       .selectFrom('containers')
       .innerJoin('agents', 'agents.id', 'containers.agent_id')
+      .leftJoin('docker_engines', 'docker_engines.agent_id', 'containers.agent_id')
       .selectAll('containers')
-      .select('agents.name as agent_name')
+      .select(['agents.name as agent_name', 'docker_engines.available as engine_available', 'docker_engines.reported_at as engine_reported_at'])
       .where('agents.revoked_at', 'is', null);
   }
 
@@ -131,18 +135,27 @@ export class ContainersRepo {
     }
   }
 
-  /** Deletes these containers of the host; returns how many rows went. */
-  async deleteByContainerIds(agentId: string, containerIds: string[]): Promise<number> {
-    let deleted = 0;
+  /**
+   * Deletes these containers of the host; returns the Docker ids of the rows that went
+   * (of two deletes of one row, only one gets it back: who announces the removal).
+   */
+  async deleteByContainerIds(agentId: string, containerIds: string[]): Promise<string[]> {
+    const deleted: string[] = [];
     for (let start = 0; start < containerIds.length; start += UPSERT_CHUNK) {
-      const result = await this.db
+      const rows = await this.db
         .deleteFrom('containers')
         .where('agent_id', '=', agentId)
         .where('container_id', 'in', containerIds.slice(start, start + UPSERT_CHUNK))
-        .executeTakeFirst();
-      deleted += Number(result.numDeletedRows);
+        .returning('container_id')
+        .execute();
+      for (const row of rows) deleted.push(row.container_id);
     }
     return deleted;
+  }
+
+  /** Moves the host's rows' last_synced_at up to `at` (never back): the last heartbeat that listed them, once Docker stops answering. */
+  async markSynced(agentId: string, at: string): Promise<void> {
+    await this.db.updateTable('containers').set({ last_synced_at: at }).where('agent_id', '=', agentId).where('last_synced_at', '<', at).execute();
   }
 
   // ------------------------------------------------------------ an org

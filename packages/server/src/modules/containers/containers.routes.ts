@@ -23,20 +23,50 @@ import {
   VolumeSchema,
   pageSchema,
 } from '@infrapilot/protocol';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../platform/http/request-context.js';
 import { replies } from '../../platform/http/route-schemas.js';
 import type { ContainerSessionsService } from './container-sessions.service.js';
-import type { ContainersService } from './containers.service.js';
+import type { ContainersService, TargetListener } from './containers.service.js';
 
 const StackListQuerySchema = z.strictObject({ agentId: IdSchema.optional().describe('Only this host') });
 const HostContainerListQuerySchema = ContainerListQuerySchema.omit({ agentId: true });
 
 /**
+ * Starts the audit row of an action: the resource as the caller named it, the host's id
+ * and the options (which are in the query, not the body). The returned listener adds
+ * the host's name, and the container's when our rows know it, once the service has
+ * resolved them, so a refused or failed action is recorded with them too.
+ */
+function auditAction(request: FastifyRequest, resource: string, options: Record<string, unknown> = {}): TargetListener {
+  const { id } = request.params as { id: string };
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  request.auditFacts.resourceId = resource;
+  request.auditFacts.details = { agentId: id, ...given };
+  return ({ host, containerName }) => {
+    request.auditFacts.details = { agentId: host.id, host: host.name, ...given };
+    if (containerName) request.auditFacts.resourceId = containerName;
+  };
+}
+
+/** Fires when the HTTP client goes away before the reply is written (not when the reply is done). */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  };
+  reply.raw.once('close', onClose);
+  if (reply.raw.destroyed) onClose();
+  return controller.signal;
+}
+
+/**
  * Containers, compose stacks and Docker resources of the org's hosts. Reading needs
  * containers:read; acting containers:operate; exec containers:exec. Every action is
- * audited with the container's name (or the reference given, when it failed).
+ * audited with the container's name (or the reference given, when our rows do not know
+ * it), the host (`agentId`, and `host` by name once found) and the options given.
  */
 export const containersRoutes: FastifyPluginAsyncZod<{ containers: ContainersService; sessions: ContainerSessionsService }> = async (app, { containers, sessions }) => {
   const tags = ['containers'];
@@ -86,8 +116,9 @@ export const containersRoutes: FastifyPluginAsyncZod<{ containers: ContainersSer
         response: replies({ 200: ContainerSchema }),
       },
       handler: async (request) => {
-        request.auditFacts.resourceId = request.params.cid;
-        const container = await containers.act(actorOf(request), request.params.id, request.params.cid, action, request.query.timeoutSeconds);
+        const { timeoutSeconds } = request.query;
+        const onTarget = auditAction(request, request.params.cid, { timeoutSeconds });
+        const container = await containers.act(actorOf(request), request.params.id, request.params.cid, action, { timeoutSeconds, onTarget });
         request.auditFacts.resourceId = container.name;
         return container;
       },
@@ -104,8 +135,9 @@ export const containersRoutes: FastifyPluginAsyncZod<{ containers: ContainersSer
       response: replies({ 200: OkSchema }),
     },
     handler: async (request) => {
-      request.auditFacts.resourceId = request.params.cid;
-      request.auditFacts.resourceId = await containers.remove(actorOf(request), request.params.id, request.params.cid, request.query);
+      const { force, volumes } = request.query;
+      const onTarget = auditAction(request, request.params.cid, { force, volumes });
+      await containers.remove(actorOf(request), request.params.id, request.params.cid, { force, volumes, onTarget });
       return { ok: true as const };
     },
   });
@@ -137,9 +169,10 @@ export const containersRoutes: FastifyPluginAsyncZod<{ containers: ContainersSer
       body: ContainerExecSchema,
       response: replies({ 200: ContainerExecResultSchema }),
     },
-    handler: async (request) => {
-      request.auditFacts.resourceId = request.params.cid;
-      return sessions.exec(actorOf(request), request.params.id, request.params.cid, request.body);
+    handler: async (request, reply) => {
+      const onTarget = auditAction(request, request.params.cid);
+      // A client that gives up (closes the connection) must not leave the command running for nobody.
+      return sessions.exec(actorOf(request), request.params.id, request.params.cid, request.body, { signal: clientGone(reply), onTarget });
     },
   });
 
@@ -170,8 +203,8 @@ export const containersRoutes: FastifyPluginAsyncZod<{ containers: ContainersSer
         response: replies({ 200: StackActionReplySchema }),
       },
       handler: async (request) => {
-        request.auditFacts.resourceId = request.params.stack;
-        return containers.stackAction(actorOf(request), request.params.id, request.params.stack, action);
+        const onTarget = auditAction(request, request.params.stack);
+        return containers.stackAction(actorOf(request), request.params.id, request.params.stack, action, onTarget);
       },
     });
   }

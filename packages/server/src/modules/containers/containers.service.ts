@@ -34,14 +34,25 @@ import type { CommandPayload, CommandRouter, ResultPayload } from '../../gateway
 import { type Clock, isoTimestamp } from '../../platform/clock.js';
 import type { Actor } from '../../platform/http/request-context.js';
 import { newId } from '../../platform/ids.js';
+import type { RemovalHost } from './container-sync.js';
 import { aboutContainer, type ContainerTarget, type ContainerTargets, type Host } from './container-targets.js';
-import { rowOf, toContainer, toDockerEngine } from './containers.mapping.js';
+import { hostListedAtOf, logLineOf, rowOf, toContainer, toDockerEngine } from './containers.mapping.js';
 import type { ContainerPosition, ContainersRepo } from './containers.repo.js';
 import { decodeLogCursor, dockerTimeOf, linesToRequest, pageOfLines } from './log-paging.js';
 
 export type ContainerListFilter = z.output<typeof ContainerListQuerySchema>;
 export type ContainerLogsOptions = z.output<typeof ContainerLogsQuerySchema>;
 export type ContainerActionName = 'start' | 'stop' | 'restart';
+
+/** What an action is about, once known and before the agent is asked: the route names it in the audit row. */
+export interface ActionTarget {
+  host: Host;
+  /** The container's name when our rows know the reference; undefined for a stack. */
+  containerName?: string | undefined;
+}
+
+/** Told the action's target as soon as it is resolved, so that a refused or failed action is recorded with it too. */
+export type TargetListener = (target: ActionTarget) => void;
 
 const ACTIONS: Record<ContainerActionName | 'remove', ContainerAction> = {
   start: ContainerAction.START,
@@ -85,6 +96,8 @@ export class ContainersService {
       repo: ContainersRepo;
       targets: ContainerTargets;
       commands: CommandRouter;
+      /** Where a removal is recorded: it deletes the row and tells the bus (ContainerSync). */
+      removals: { recordRemoval(host: RemovalHost, containerId: string): Promise<void> };
       clock: Clock;
     },
   ) {}
@@ -110,7 +123,7 @@ export class ContainersService {
       { agentId: query.agentId, stack: query.stack, state: query.state, name: query.name },
       { limit: query.limit + 1, after: query.cursor ? decodePosition(query.cursor) : undefined },
     );
-    const items = rows.slice(0, query.limit).map((row) => toContainer(row, row.agent_name));
+    const items = rows.slice(0, query.limit).map((row) => toContainer(row, row.agent_name, hostListedAtOf(row.engine_available, row.engine_reported_at)));
     return { items, nextCursor: rows.length > query.limit ? encodePosition(items.at(-1)!) : null };
   }
 
@@ -166,8 +179,16 @@ export class ContainersService {
   }
 
   /** POST .../start|stop|restart: the container as the agent reports it afterwards. */
-  async act(actor: Actor, agentId: string, reference: string, action: ContainerActionName, timeoutSeconds?: number): Promise<Container> {
+  async act(
+    actor: Actor,
+    agentId: string,
+    reference: string,
+    action: ContainerActionName,
+    options: { timeoutSeconds?: number | undefined; onTarget?: TargetListener } = {},
+  ): Promise<Container> {
+    const { timeoutSeconds } = options;
     const target = await this.deps.targets.container(actor, agentId, reference);
+    options.onTarget?.({ host: target.host, containerName: target.name });
     const waitSeconds = action === 'start' ? 0 : (timeoutSeconds ?? DOCKER_STOP_SECONDS);
     const result = await this.ask(
       target,
@@ -178,17 +199,21 @@ export class ContainersService {
     return this.store(target.host, result.value.state);
   }
 
-  /** DELETE /agents/:id/containers/:cid; returns the name it had, for the audit log. */
-  async remove(actor: Actor, agentId: string, reference: string, options: { force: boolean; volumes: boolean }): Promise<string> {
+  /**
+   * DELETE /agents/:id/containers/:cid. Once the agent confirms, the row goes and the bus
+   * hears `container.removed` (once, whether this or Docker's destroy event gets there first).
+   */
+  async remove(actor: Actor, agentId: string, reference: string, options: { force: boolean; volumes: boolean; onTarget?: TargetListener }): Promise<void> {
     const target = await this.deps.targets.container(actor, agentId, reference);
+    options.onTarget?.({ host: target.host, containerName: target.name });
     await this.ask(
       target,
       { case: 'containerAction', value: create(ContainerActionCommandSchema, { container: reference, action: ContainerAction.REMOVE, force: options.force, removeVolumes: options.volumes }) },
       60_000,
     );
     // Docker's destroy event says the same; removing the row now keeps the next list right.
-    if (target.containerId) await this.deps.repo.deleteByContainerIds(target.host.id, [target.containerId]);
-    return target.name ?? reference;
+    // (A reference our rows do not know is left to that event.)
+    if (target.containerId) await this.deps.removals.recordRemoval({ orgId: actor.org.id, agentId: target.host.id }, target.containerId);
   }
 
   /** GET .../logs: a page of lines, newest last, and the cursor of the page before it. */
@@ -203,8 +228,7 @@ export class ContainersService {
       value: create(ContainerLogsCommandSchema, { container: reference, tail: requested, since: query.since ? dockerTimeOf(query.since) : '', until, follow: false }),
     });
     if (result.case !== 'containerLogs') throw unexpected('container.logs');
-    const lines = result.value.lines.map((line) => ({ stream: line.stream === 'stderr' ? ('stderr' as const) : ('stdout' as const), timestamp: line.timestamp, text: line.text }));
-    return pageOfLines(lines, query.tail, requested, cursor);
+    return pageOfLines({ lines: result.value.lines.map(logLineOf), limited: result.value.limited }, query.tail, requested, cursor);
   }
 
   /** GET .../stats: one reading from Docker. */
@@ -229,8 +253,9 @@ export class ContainersService {
   // ------------------------------------------------------------ stacks and resources
 
   /** POST /agents/:id/stacks/:stack/start|stop|restart: every container of the compose project, as one. */
-  async stackAction(actor: Actor, agentId: string, stack: string, action: ContainerActionName): Promise<StackActionReply> {
+  async stackAction(actor: Actor, agentId: string, stack: string, action: ContainerActionName, onTarget?: TargetListener): Promise<StackActionReply> {
     const host = await this.deps.targets.host(actor, agentId);
+    onTarget?.({ host });
     let result: ResultPayload;
     try {
       result = await this.deps.commands.send(

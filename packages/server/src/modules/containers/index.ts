@@ -15,6 +15,7 @@ export { ContainerSync } from './container-sync.js';
 export { ContainersService } from './containers.service.js';
 export { ContainerSessionsService } from './container-sessions.service.js';
 export { CONTAINER_SOCKET_CLOSE } from './container-sockets.routes.js';
+export { serializeRequestForLog } from './request-log.js';
 
 /** The containers module, wired: the sink the agent gateway feeds, the services and the routes. */
 export interface ContainersModule {
@@ -39,9 +40,10 @@ export function createContainersModule(deps: {
 }): ContainersModule {
   const repo = new ContainersRepo(deps.database);
   const targets = new ContainerTargets({ hosts: deps.hosts, repo });
+  const sync = new ContainerSync({ repo, bus: deps.bus, transaction: deps.transaction, clock: deps.clock });
   return {
-    sync: new ContainerSync({ repo, bus: deps.bus, transaction: deps.transaction, clock: deps.clock }),
-    containers: new ContainersService({ repo, targets, commands: deps.commands, clock: deps.clock }),
+    sync,
+    containers: new ContainersService({ repo, targets, commands: deps.commands, removals: sync, clock: deps.clock }),
     sessions: new ContainerSessionsService({ targets, commands: deps.commands, audit: deps.audit, onAuditFailure: deps.onAuditFailure }),
     routes: containersRoutes,
     socketRoutes: containerSocketRoutes,

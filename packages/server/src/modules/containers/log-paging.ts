@@ -38,11 +38,6 @@ export function dockerTimeOf(timestamp: string): string {
   return `${seconds}.${rest.toString().padStart(9, '0')}`;
 }
 
-/** Docker's form of a moment given in epoch milliseconds. */
-export function dockerTimeOfMilliseconds(milliseconds: number): string {
-  return `${Math.floor(milliseconds / 1000)}.${String((milliseconds % 1000) * 1_000_000).padStart(9, '0')}`;
-}
-
 export function encodeLogCursor(cursor: LogCursor): string {
   return Buffer.from(JSON.stringify({ t: cursor.timestamp, n: cursor.seen })).toString('base64url');
 }
@@ -61,17 +56,36 @@ export function decodeLogCursor(value: string): LogCursor {
   return { timestamp: t, seen: n };
 }
 
+/**
+ * The most lines one page request asks the agent for: the agent's own cap on a
+ * non-following answer. A page of `tail` ≤ 10 000 plus the lines at the cursor's instant
+ * shown before stays under it unless thousands of lines share one nanosecond.
+ */
+export const MAX_REQUESTED_LINES = 20_000;
+
 /** How many lines to ask Docker for: a page, plus the lines at the cursor's instant shown before. */
 export function linesToRequest(tail: number, cursor: LogCursor | undefined): number {
-  return tail + (cursor?.seen ?? 0);
+  return Math.min(tail + (cursor?.seen ?? 0), MAX_REQUESTED_LINES);
+}
+
+/** What the agent answered to "the last `requested` lines up to the cursor's instant". */
+export interface AgentLogAnswer {
+  lines: LogLine[];
+  /**
+   * The agent cut the answer short to keep its message small: older lines than these
+   * remain, however few lines came back.
+   */
+  limited: boolean;
 }
 
 /**
- * A page out of what Docker answered to "the last `requested` lines up to the cursor's
+ * A page out of what the agent answered to "the last `requested` lines up to the cursor's
  * instant": drops what earlier pages showed, keeps the newest `tail`, and says where the
- * next page ends (null once Docker had no more lines to give).
+ * next page ends. The beginning of the log is reached only when the agent gave fewer
+ * lines than asked for without saying it `limited` them.
  */
-export function pageOfLines(received: LogLine[], tail: number, requested: number, cursor: LogCursor | undefined): ContainerLogs {
+export function pageOfLines(answer: AgentLogAnswer, tail: number, requested: number, cursor: LogCursor | undefined): ContainerLogs {
+  const received = answer.lines;
   const cursorAt = cursor ? nanosecondsOf(cursor.timestamp) : undefined;
   const kept: LogLine[] = [];
   let dropped = 0;
@@ -91,8 +105,13 @@ export function pageOfLines(received: LogLine[], tail: number, requested: number
   }
   kept.reverse();
   const lines = kept.slice(-tail);
-  const exhausted = received.length < requested && kept.length <= tail;
-  if (exhausted || lines.length === 0) return { lines, nextCursor: null };
+  const olderRemain = answer.limited || received.length >= requested || kept.length > tail;
+  // Nothing new on this page: a cursor from it would be the one just used, and a client
+  // would ask for the same page forever. (With `limited`, only when the lines shown
+  // before at the cursor's instant alone fill the agent's message.)
+  if (!olderRemain || lines.length === 0) return { lines, nextCursor: null };
+  // The next page ends at the oldest line shown: with `limited` that is the oldest line
+  // the agent returned, so the older ones it left out come next.
   const oldest = lines[0]!;
   const oldestAt = nanosecondsOf(oldest.timestamp);
   // Without a timestamp there is no instant to page back from.

@@ -3,6 +3,14 @@ import type { AuditRecord } from '../../modules/audit/audit.service.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** The body to record: the request's, with the route's details as more fields (a body that is not an object goes under `body`). */
+export function withDetails(body: unknown, details: Record<string, unknown> | undefined): unknown {
+  if (!details || Object.keys(details).length === 0) return body;
+  if (body === undefined || body === null) return { ...details };
+  if (typeof body === 'object' && !Array.isArray(body)) return { ...details, ...(body as Record<string, unknown>) };
+  return { ...details, body };
+}
+
 /**
  * Writes one audit row for every mutating request that reached a route, allowed or
  * not, before the reply leaves: when the caller sees the answer, the row exists.
@@ -35,7 +43,7 @@ export function registerAuditHook(
         resourceId: facts.resourceId ?? resourceIdFromPath ?? null,
         ipAddress: request.ip,
         userAgent: request.headers['user-agent'] ?? null,
-        requestBody: request.body,
+        requestBody: withDetails(request.body, facts.details),
         responseStatus: response.statusCode,
       });
     } catch (error) {

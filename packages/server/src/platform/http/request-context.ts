@@ -39,6 +39,12 @@ export interface AuditFacts {
   orgId?: string;
   userId?: string;
   actorLabel?: string;
+  /**
+   * What the row should say besides the request body: facts not in the body (the host a
+   * container is on, options given in the query). Recorded as fields of the body, whose
+   * own fields win on a clash; redacted like it.
+   */
+  details?: Record<string, unknown>;
 }
 
 declare module 'fastify' {
