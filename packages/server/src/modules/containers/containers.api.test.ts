@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { InfraPilotClient } from '@infrapilot/client';
 import type { Container } from '@infrapilot/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +13,8 @@ import { DOCKER_TEST_IMAGE, docker, type DockerTestAgent, inspectContainer, star
 import { openLiveSocket } from '../../test-helpers/live-socket.js';
 import { eventually } from '../../test-helpers/test-agent.js';
 import { startTestServer, type TestServer } from '../../test-helpers/test-server.js';
+
+const run = promisify(execFile);
 
 const PASSWORD = 'a password long enough';
 
@@ -374,6 +381,37 @@ describe('containers API against a real agent and dockerd', () => {
       ]);
       const missing = await apiFailure(server.admin.stacks.restart(agentId, uniqueName('nostack')));
       expect(missing).toMatchObject({ status: 404, code: 'not_found' });
+    });
+    it('groups a project brought up with docker-compose and restarts it as one; its network and volume carry the project too', async () => {
+      const project = uniqueName('compose');
+      const directory = mkdtempSync(join(tmpdir(), 'infrapilot-compose-'));
+      const file = join(directory, 'docker-compose.yml');
+      const service = { image: DOCKER_TEST_IMAGE, command: STOPPABLE_COMMAND, labels: { 'infrapilot.test': '1' } };
+      // JSON is YAML: no YAML writer needed for the compose file.
+      writeFileSync(file, JSON.stringify({ version: '2.4', services: { api: service, worker: { ...service, volumes: ['data:/data'] } }, volumes: { data: {} } }));
+      const compose = (...args: string[]) => run('docker-compose', ['--project-name', project, '--file', file, ...args], { timeout: 120_000 });
+      try {
+        await compose('up', '--detach');
+        const stack = await eventually(
+          async () => (await server.admin.stacks.listOnHost(agentId)).items.find((item) => item.name === project && item.running === 2),
+          'the compose project is listed with both containers running',
+        );
+        expect(stack.services).toEqual(['api', 'worker']);
+        const networks = await server.admin.docker.networks(agentId);
+        expect(networks.items.find((network) => network.name === `${project}_default`)?.stack).toBe(project);
+        const volumes = await server.admin.docker.volumes(agentId);
+        expect(volumes.items.find((volume) => volume.name === `${project}_data`)?.stack).toBe(project);
+
+        const names = (await server.admin.containers.list({ stack: project })).items.map((container) => container.name).sort();
+        const before = await Promise.all(names.map((name) => inspectContainer(name)));
+        const restarted = await server.admin.stacks.restart(agentId, project);
+        expect(restarted.containers.map((container) => container.state)).toEqual(['running', 'running']);
+        const after = await Promise.all(names.map((name) => inspectContainer(name)));
+        after.forEach((state, index) => expect(state!.startedAt).not.toBe(before[index]!.startedAt));
+      } finally {
+        await compose('down', '--volumes', '--timeout', '1').catch(() => undefined);
+        rmSync(directory, { recursive: true, force: true });
+      }
     });
   });
 
