@@ -268,6 +268,24 @@ docker_answers() {
   command -v docker >/dev/null 2>&1 && timeout 10 docker info >/dev/null 2>&1
 }
 
+# True when a container starts on the default bridge network, as the tests' containers do.
+docker_runs_containers() {
+  timeout 60 docker run --rm --label infrapilot.test=1 "$DOCKER_TEST_IMAGE" true >/dev/null 2>&1
+}
+
+stop_dockerd() {
+  local pid
+  pid="$(cat /var/run/docker.pid 2>/dev/null)" || return 0
+  as_root kill "$pid" 2>/dev/null || return 0
+  local i
+  for ((i = 0; i < 30; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 1
+  done
+  fail "dockerd (pid $pid) did not stop"
+  return 1
+}
+
 start_dockerd() {
   # A daemon left half-started (its pid file) would refuse to start again.
   if [[ -f /var/run/docker.pid ]] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
@@ -318,6 +336,15 @@ ensure_docker() {
   if ! docker image inspect "$DOCKER_TEST_IMAGE" >/dev/null 2>&1; then
     build_docker_test_image || {
       fail "could not build the test image $DOCKER_TEST_IMAGE"
+      return 1
+    }
+  fi
+  # A daemon can answer and still fail every container: its bridge (docker0) deleted
+  # under it, say. Restarting it makes the bridge again.
+  if ! docker_runs_containers; then
+    log "Docker answers but cannot start a container; restarting dockerd"
+    stop_dockerd && start_dockerd && docker_runs_containers || {
+      fail "Docker still cannot start a container (see $DOCKERD_LOG)"
       return 1
     }
   fi

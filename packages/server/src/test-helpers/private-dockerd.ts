@@ -1,6 +1,6 @@
-// A second Docker Engine of the test's own (its own socket, data root and exec root, no
-// bridge or iptables), so a test can stop and start a real dockerd without touching the
-// machine's daemon that every other test file uses.
+// A second Docker Engine of the test's own (its own socket, data root and exec root, in a
+// network namespace of its own), so a test can stop and start a real dockerd without
+// touching the machine's daemon that every other test file uses.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,9 +35,13 @@ export function privateDockerd(): PrivateDockerd {
     socketPath,
     async start() {
       if (daemon) return;
+      // Its own network namespace: a dockerd started with --bridge=none deletes any
+      // interface named docker0 it can see, which was the machine's daemon's bridge.
       daemon = spawn(
-        'dockerd',
+        'unshare',
         [
+          '--net',
+          'dockerd',
           `--host=unix://${socketPath}`,
           `--data-root=${join(directory, 'root')}`,
           `--exec-root=${join(directory, 'exec')}`,
