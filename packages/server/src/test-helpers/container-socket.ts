@@ -1,4 +1,5 @@
 import { containerSocketUrl, liveSocketProtocols, type InfraPilotClient } from '@infrapilot/client';
+import { watchSocket } from './socket-lifecycle.js';
 import { eventually } from './test-agent.js';
 
 type Frame = { type: string } & Record<string, unknown>;
@@ -39,14 +40,7 @@ export function openContainerSocket(
     if (typeof event.data === 'string') frames.push(JSON.parse(event.data) as Frame);
     else binary.push(new Uint8Array(event.data as ArrayBuffer));
   });
-  socket.addEventListener('error', () => undefined);
-  const outcome = new Promise<'open' | 'refused'>((resolve) => {
-    socket.addEventListener('open', () => resolve('open'), { once: true });
-    socket.addEventListener('close', () => resolve('refused'), { once: true });
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    socket.addEventListener('close', (event) => resolve({ code: event.code, reason: event.reason }), { once: true });
-  });
+  const { outcome, closed, close } = watchSocket(socket);
   return {
     socket,
     frames,
@@ -63,9 +57,6 @@ export function openContainerSocket(
     output(channel) {
       return Buffer.concat(binary.filter((frame) => frame[0] === channel).map((frame) => frame.subarray(1))).toString('utf8');
     },
-    async close() {
-      if (socket.readyState !== WebSocket.CLOSED) socket.close();
-      await closed;
-    },
+    close,
   };
 }

@@ -1,5 +1,6 @@
 import { liveSocketProtocols, liveSocketUrl } from '@infrapilot/client';
 import { LIVE_SUBPROTOCOL, type LiveEvent } from '@infrapilot/protocol';
+import { watchSocket } from './socket-lifecycle.js';
 import { eventually } from './test-agent.js';
 
 /** A live socket (GET /ws) as the web app opens it, with every frame it received. */
@@ -27,15 +28,7 @@ export function openLiveSocket(baseUrl: string, options: { credential?: string; 
   const socket = new WebSocket(url, protocols);
   const frames: LiveEvent[] = [];
   socket.addEventListener('message', (event) => frames.push(JSON.parse(String(event.data)) as LiveEvent));
-  // A refused upgrade fires 'error' then 'close'; the error alone says nothing more.
-  socket.addEventListener('error', () => undefined);
-  const outcome = new Promise<'open' | 'refused'>((resolve) => {
-    socket.addEventListener('open', () => resolve('open'), { once: true });
-    socket.addEventListener('close', () => resolve('refused'), { once: true });
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    socket.addEventListener('close', (event) => resolve({ code: event.code, reason: event.reason }), { once: true });
-  });
+  const { outcome, closed, close } = watchSocket(socket);
   return {
     socket,
     frames,
@@ -49,9 +42,6 @@ export function openLiveSocket(baseUrl: string, options: { credential?: string; 
         throw new Error(`${(error as Error).message}; received: ${frames.map((frame) => frame.type).join(', ') || 'nothing'}`, { cause: error });
       }
     },
-    async close() {
-      if (socket.readyState !== WebSocket.CLOSED) socket.close();
-      await closed;
-    },
+    close,
   };
 }
