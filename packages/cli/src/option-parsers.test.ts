@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSince } from './since.js';
+import { parseSince } from './option-parsers.js';
 
 describe('parseSince', () => {
   const now = new Date('2025-03-01T12:00:00.000Z');
