@@ -92,6 +92,50 @@ const DockerSchema = z
   })
   .strict();
 
+const ArgvSchema = z.array(ArgumentPatternSchema.refine((value) => value !== '*' && value !== '**', 'must be a plain argument, not a pattern')).min(1, 'must name a program');
+
+const ListenAddressSchema = z
+  .string()
+  .regex(/^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]|\*)$/, 'must be an IPv4 address, an IPv6 address in brackets, or "*"');
+
+/**
+ * How the proxy capability drives nginx. Every default follows Debian's layout, so a host
+ * with Debian's nginx needs no setup; tests point these at their own nginx.
+ */
+const NginxSchema = z
+  .object({
+    // Where the agent writes one infrapilot-<id>.conf per proxy host (nginx.conf must include it).
+    configDirectory: DirectorySchema.default('/etc/nginx/conf.d'),
+    // Certificates and keys of the proxy hosts (keys 0600).
+    certificateDirectory: DirectorySchema.default('/etc/nginx/infrapilot-certs'),
+    // The webroot of ACME HTTP-01 answers, served under /.well-known/acme-challenge/.
+    challengeDirectory: DirectorySchema.default('/var/lib/infrapilot/acme-challenge'),
+    // Each proxy host logs to <logDirectory>/infrapilot-<domain>.access.log and .error.log.
+    logDirectory: DirectorySchema.default('/var/log/nginx'),
+    listenAddresses: z.array(ListenAddressSchema).min(1).default(() => ['*', '[::]']),
+    httpPort: z.number().int().min(1).max(65535).default(80),
+    httpsPort: z.number().int().min(1).max(65535).default(443),
+    test: ArgvSchema.default(() => ['/usr/sbin/nginx', '-t']),
+    reload: ArgvSchema.default(() => ['/usr/sbin/nginx', '-s', 'reload']),
+    // Run when nginx is installed but its pid file names no live process.
+    start: ArgvSchema.default(() => ['/usr/sbin/nginx']),
+    pidFile: z
+      .string()
+      .superRefine((value, ctx) => {
+        const problem = absolutePathProblem(value);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .default('/run/nginx.pid'),
+  })
+  .strict();
+
+const ProxySchema = z
+  .object({
+    server: z.enum(['nginx']).default('nginx'),
+    nginx: NginxSchema.prefault({}),
+  })
+  .strict();
+
 const PathsSchema = z
   .object({
     proxy: z.array(DirectorySchema).default(() => [...DEFAULT_PROXY_PATHS]),
@@ -106,6 +150,7 @@ export const AgentPolicySchema = z
     commands: z.array(CommandPatternSchema).default(() => []),
     paths: PathsSchema.prefault({}),
     docker: DockerSchema.prefault({}),
+    proxy: ProxySchema.prefault({}),
   })
   .strict();
 
@@ -126,6 +171,7 @@ export const DEFAULT_POLICY: AgentPolicy = deepFreeze({
   commands: [],
   paths: { proxy: [...DEFAULT_PROXY_PATHS], backups: [...DEFAULT_BACKUP_PATHS] },
   docker: { actions: [...DOCKER_ACTIONS] },
+  proxy: AgentPolicySchema.shape.proxy.parse(undefined),
 });
 
 /** The policy file could not be read or is invalid; `problems` lists each one with its key path. */

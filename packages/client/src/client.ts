@@ -25,6 +25,16 @@ import type {
   Stack,
   StackActionReply,
   Volume,
+  AcmeSettings,
+  Certificate,
+  CertificateUpload,
+  ProxyConfig,
+  ProxyHost,
+  ProxyHostInputBody,
+  ProxyServer,
+  ProxySslRequestSchema,
+  ProxyTestResult,
+  SelfSignedCertificateRequestSchema,
   AuditQuerySchema,
   EnrollmentToken,
   ErrorReply,
@@ -95,6 +105,14 @@ function containerBase(agentId: string): string {
 
 function containerPath(agentId: string, container: string): string {
   return `${containerBase(agentId)}/${encodeURIComponent(container)}`;
+}
+
+function proxyBase(agentId: string): string {
+  return `/api/v1/agents/${encodeURIComponent(agentId)}/proxies`;
+}
+
+function proxyPath(agentId: string, proxyHostId: string): string {
+  return `${proxyBase(agentId)}/${encodeURIComponent(proxyHostId)}`;
 }
 
 function stackPath(agentId: string, stack: string): string {
@@ -383,6 +401,42 @@ export class InfraPilotClient {
     images: (agentId: string) => this.request<{ items: Image[] }>('GET', `/api/v1/agents/${encodeURIComponent(agentId)}/images`),
     volumes: (agentId: string) => this.request<{ items: Volume[] }>('GET', `/api/v1/agents/${encodeURIComponent(agentId)}/volumes`),
     networks: (agentId: string) => this.request<{ items: Network[] }>('GET', `/api/v1/agents/${encodeURIComponent(agentId)}/networks`),
+  };
+
+  /** Reverse proxy hosts (nginx on each agent's host): domains forwarded to an address or a container. */
+  readonly proxies = {
+    /** Every host's proxy hosts in domain order. */
+    list: (query: { agentId?: string; limit?: number; cursor?: string } = {}) => this.request<Page<ProxyHost>>('GET', '/api/v1/proxies', { query }),
+    listOnHost: (agentId: string, query: { limit?: number; cursor?: string } = {}) => this.request<Page<ProxyHost>>('GET', proxyBase(agentId), { query }),
+    get: (agentId: string, proxyHostId: string) => this.request<ProxyHost>('GET', proxyPath(agentId, proxyHostId)),
+    /** Validates, writes the file on the host, tests it with nginx -t and reloads; 422 proxy_config_invalid leaves the host as it was. */
+    create: (agentId: string, body: ProxyHostInputBody) => this.request<ProxyHost>('POST', proxyBase(agentId), { body }),
+    /** Replaces the whole proxy host (PUT). */
+    update: (agentId: string, proxyHostId: string, body: ProxyHostInputBody) => this.request<ProxyHost>('PUT', proxyPath(agentId, proxyHostId), { body }),
+    remove: (agentId: string, proxyHostId: string) => this.request<Ok>('DELETE', proxyPath(agentId, proxyHostId)),
+    /** Attaches a certificate: a new ACME one (202, issued in the background), a self-signed one, or an existing one. */
+    requestSsl: (agentId: string, proxyHostId: string, body: z.input<typeof ProxySslRequestSchema>) =>
+      this.request<ProxyHost>('POST', `${proxyPath(agentId, proxyHostId)}/ssl`, { body }),
+    /** The nginx file as rendered now, and whether the host's copy drifted. */
+    config: (agentId: string, proxyHostId: string) => this.request<ProxyConfig>('GET', `${proxyPath(agentId, proxyHostId)}/config`),
+    /** nginx -t with the saved settings, or with `candidate` (nothing goes live either way). */
+    test: (agentId: string, proxyHostId: string, candidate?: ProxyHostInputBody) =>
+      this.request<ProxyTestResult>('POST', `${proxyPath(agentId, proxyHostId)}/test`, candidate === undefined ? {} : { body: candidate }),
+    /** The host's reverse proxy as its agent last reported it. */
+    server: (agentId: string) => this.request<ProxyServer>('GET', `/api/v1/agents/${encodeURIComponent(agentId)}/proxy`),
+  };
+
+  /** The org's TLS certificates: ACME-issued, uploaded or self-signed. */
+  readonly certificates = {
+    list: (query: { limit?: number; cursor?: string } = {}) => this.request<Page<Certificate>>('GET', '/api/v1/certificates', { query }),
+    get: (id: string) => this.request<Certificate>('GET', `/api/v1/certificates/${encodeURIComponent(id)}`),
+    upload: (body: CertificateUpload) => this.request<Certificate>('POST', '/api/v1/certificates', { body }),
+    createSelfSigned: (body: z.input<typeof SelfSignedCertificateRequestSchema>) => this.request<Certificate>('POST', '/api/v1/certificates/self-signed', { body }),
+    /** 409 while a proxy host uses it. */
+    remove: (id: string) => this.request<Ok>('DELETE', `/api/v1/certificates/${encodeURIComponent(id)}`),
+    /** Starts an ACME renewal now (202); hosts using it redeploy when it is issued. */
+    renew: (id: string) => this.request<Certificate>('POST', `/api/v1/certificates/${encodeURIComponent(id)}/renew`),
+    acmeSettings: () => this.request<AcmeSettings>('GET', '/api/v1/certificates/acme'),
   };
 
   /** /audit: the org's audit log, newest first. */

@@ -23,6 +23,9 @@ export const AGENT_COMMANDS = [
   'container.exec',
   'stack.action',
   'docker.resources',
+  'proxy.apply',
+  'proxy.remove',
+  'proxy.challenge',
 ] as const;
 export type AgentCommandName = (typeof AGENT_COMMANDS)[number];
 
@@ -38,12 +41,16 @@ export const COMMAND_ARMS = {
   'container.exec': 'containerExec',
   'stack.action': 'stackAction',
   'docker.resources': 'dockerResources',
+  'proxy.apply': 'proxyApply',
+  'proxy.remove': 'proxyRemove',
+  'proxy.challenge': 'proxyChallenge',
 } as const satisfies Record<AgentCommandName, string>;
 
 /**
  * CommandError codes an agent answers with. The Docker ones map to HTTP on the server:
  * docker_unavailable 503, not_found 404, conflict 409, invalid_argument 400,
- * forbidden_by_policy 403 policy_denied.
+ * forbidden_by_policy 403 policy_denied. The proxy ones: proxy_unavailable 503,
+ * proxy_config_invalid 422 (the message is nginx -t's output).
  */
 export const COMMAND_ERROR_CODES = [
   'unsupported',
@@ -56,6 +63,8 @@ export const COMMAND_ERROR_CODES = [
   'not_found',
   'conflict',
   'invalid_argument',
+  'proxy_unavailable',
+  'proxy_config_invalid',
 ] as const;
 export type CommandErrorCode = (typeof COMMAND_ERROR_CODES)[number];
 

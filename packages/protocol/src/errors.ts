@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   'capability_failed',
   'capability_unavailable',
   'docker_unavailable',
+  'proxy_unavailable',
+  'proxy_config_invalid',
   'client_closed_request',
   'internal_error',
   'service_unavailable',

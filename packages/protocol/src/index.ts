@@ -9,5 +9,8 @@ export * from './api/api-keys.js';
 export * from './api/audit.js';
 export * from './api/agents.js';
 export * from './api/containers.js';
+export * from './api/proxy-grammar.js';
+export * from './api/proxies.js';
+export * from './api/certificates.js';
 export * from './api/live.js';
 export * from './format.js';

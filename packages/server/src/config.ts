@@ -28,7 +28,21 @@ export interface ServerConfig {
   logLevel: string;
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
+  /** The ACME directory certificates are issued from (INFRAPILOT_ACME_DIRECTORY: a URL, `letsencrypt` or `letsencrypt-staging`). */
+  acmeDirectoryUrl: string;
+  /** PEM file of extra CAs trusted for the ACME directory's own HTTPS (a private CA, or pebble in tests). */
+  acmeCaFile: string | undefined;
+  /** The contact e-mail of new ACME accounts; the requesting user's e-mail when unset. */
+  acmeEmail: string | undefined;
+  /** How often due ACME renewals are looked for, in seconds (they are due 30 days before expiry). */
+  certificateRenewalCheckSeconds: number;
 }
+
+/** The ACME directories of Let's Encrypt, by the names INFRAPILOT_ACME_DIRECTORY accepts. */
+export const ACME_DIRECTORY_PRESETS = {
+  letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
+  'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
+} as const;
 
 /** What a caller (the CLI, a test) may set explicitly; anything unset falls back to the environment. */
 export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'masterKeyFile'>>;
@@ -55,8 +69,17 @@ const EnvironmentSchema = z.object({
   INFRAPILOT_MASTER_KEY: z.string().min(1).optional(),
   INFRAPILOT_ADMIN_EMAIL: z.email().optional(),
   INFRAPILOT_ADMIN_PASSWORD: z.string().min(12, 'INFRAPILOT_ADMIN_PASSWORD must be at least 12 characters').optional(),
+  INFRAPILOT_ACME_DIRECTORY: z.union([z.enum(['letsencrypt', 'letsencrypt-staging']), z.url({ protocol: /^https$/ })]).optional(),
+  INFRAPILOT_ACME_CA_FILE: z.string().min(1).optional(),
+  INFRAPILOT_ACME_EMAIL: z.email().optional(),
+  INFRAPILOT_CERTIFICATE_RENEWAL_CHECK: z.coerce.number().int().min(10).max(7 * 24 * 3600).optional(),
   INFRAPILOT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
+
+function acmeDirectoryOf(setting: string | undefined): string {
+  if (setting === undefined) return ACME_DIRECTORY_PRESETS.letsencrypt;
+  return setting in ACME_DIRECTORY_PRESETS ? ACME_DIRECTORY_PRESETS[setting as keyof typeof ACME_DIRECTORY_PRESETS] : setting;
+}
 
 /** Builds the configuration: explicit overrides, then the environment, then the defaults. */
 export function loadConfig(
@@ -95,5 +118,9 @@ export function loadConfig(
     adminPassword: overrides.adminPassword ?? env.INFRAPILOT_ADMIN_PASSWORD,
     logLevel: overrides.logLevel ?? env.INFRAPILOT_LOG_LEVEL ?? 'info',
     bodyLimit: overrides.bodyLimit ?? 1024 * 1024,
+    acmeDirectoryUrl: overrides.acmeDirectoryUrl ?? acmeDirectoryOf(env.INFRAPILOT_ACME_DIRECTORY),
+    acmeCaFile: overrides.acmeCaFile ?? env.INFRAPILOT_ACME_CA_FILE,
+    acmeEmail: overrides.acmeEmail ?? env.INFRAPILOT_ACME_EMAIL,
+    certificateRenewalCheckSeconds: overrides.certificateRenewalCheckSeconds ?? env.INFRAPILOT_CERTIFICATE_RENEWAL_CHECK ?? 6 * 3600,
   };
 }

@@ -101,6 +101,20 @@ export class DockerUnavailableError extends AgentError {
   }
 }
 
+/** The agent answers, but its host has no usable reverse proxy (nginx not installed). */
+export class ProxyUnavailableError extends AgentError {
+  constructor(message: string) {
+    super('proxy_unavailable', 503, message);
+  }
+}
+
+/** nginx -t refused the rendered config; the host's previous files are back in place. */
+export class ProxyConfigInvalidError extends AgentError {
+  constructor(message: string) {
+    super('proxy_config_invalid', 422, message);
+  }
+}
+
 export class CapabilityFailedError extends AgentError {
   readonly log: unknown;
   constructor(message: string, log: unknown) {

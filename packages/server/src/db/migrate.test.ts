@@ -22,6 +22,14 @@ const TABLES = {
   agent_metric_samples: true,
   containers: true,
   docker_engines: true,
+  certificates: true,
+  acme_accounts: true,
+  proxy_hosts: true,
+  proxy_security_headers: true,
+  rate_limits: true,
+  ip_rules: true,
+  container_upstreams: true,
+  proxy_servers: true,
 } as const satisfies Record<keyof Database, true>;
 
 describeOnBothDialects('migrations and transactions', (dialect) => {

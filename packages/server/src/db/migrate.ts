@@ -3,6 +3,7 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely/migrati
 import { foundation } from './migrations/0001-foundation.js';
 import { agents } from './migrations/0002-agents.js';
 import { containers } from './migrations/0003-containers.js';
+import { proxies } from './migrations/0004-proxies.js';
 import type { Database } from './schema.js';
 
 /** Every migration, in order. Names sort; never rename or edit one that has shipped. */
@@ -10,6 +11,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-agents': agents,
   '0003-containers': containers,
+  '0004-proxies': proxies,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

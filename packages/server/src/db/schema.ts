@@ -197,6 +197,132 @@ export interface DockerEnginesTable {
   reported_at: string;
 }
 
+/** A TLS certificate of an org; the private key is sealed with the master key (SecretBox). */
+export interface CertificatesTable {
+  id: string;
+  org_id: string;
+  name: string;
+  /** JSON array of ASCII domain names. */
+  domains: string;
+  source: 'acme' | 'uploaded' | 'self_signed';
+  status: 'pending' | 'valid' | 'failed';
+  /** The leaf followed by its chain. */
+  certificate_pem: string | null;
+  private_key_sealed: string | null;
+  issuer: string | null;
+  serial_number: string | null;
+  not_before: string | null;
+  expires_at: string | null;
+  auto_renew: number;
+  acme_directory_url: string | null;
+  agent_id: string | null;
+  last_error: string | null;
+  renewal_attempted_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An org's account at one ACME directory; the account key is sealed. */
+export interface AcmeAccountsTable {
+  id: string;
+  org_id: string;
+  directory_url: string;
+  email: string | null;
+  account_key_sealed: string;
+  account_url: string | null;
+  created_at: string;
+}
+
+export interface ProxyHostsTable {
+  id: string;
+  agent_id: string;
+  domain: string;
+  upstream_kind: 'address' | 'container';
+  upstream_scheme: 'http' | 'https';
+  upstream_target: string;
+  upstream_host: string | null;
+  upstream_container: string | null;
+  upstream_port: number;
+  certificate_id: string | null;
+  ssl_enabled: number;
+  ssl_cert_path: string | null;
+  ssl_key_path: string | null;
+  ssl_expires_at: string | null;
+  force_ssl: number;
+  http2_enabled: number;
+  websockets_enabled: number;
+  client_max_body_size_mb: number;
+  config_hash: string | null;
+  config_path: string | null;
+  upstream_address: string | null;
+  status: 'active' | 'error' | 'drift';
+  last_error: string | null;
+  drift_reason: 'modified' | 'missing' | null;
+  drift_path: string | null;
+  drift_detected_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProxySecurityHeadersTable {
+  id: string;
+  proxy_host_id: string;
+  hsts_enabled: number;
+  hsts_max_age: number;
+  hsts_include_subdomains: number;
+  x_frame_options: string | null;
+  x_content_type_options: number;
+  x_xss_protection: number;
+  content_security_policy: string | null;
+  created_at: string;
+}
+
+export interface RateLimitsTable {
+  id: string;
+  proxy_host_id: string;
+  zone_name: string;
+  requests_per: number;
+  /** "1s" or "1m". */
+  time_window: string;
+  burst: number;
+  enabled: number;
+  position: number;
+  created_at: string;
+}
+
+export interface IpRulesTable {
+  id: string;
+  proxy_host_id: string;
+  ip_cidr: string;
+  action: 'allow' | 'deny';
+  priority: number;
+  position: number;
+  created_at: string;
+}
+
+export interface ContainerUpstreamsTable {
+  id: string;
+  proxy_host_id: string;
+  /** containers.id (our row), not Docker's id. */
+  container_id: string;
+  container_port: number;
+  created_at: string;
+}
+
+/** The reverse proxy of a host as its agent last reported it. */
+export interface ProxyServersTable {
+  agent_id: string;
+  available: number;
+  problem: string | null;
+  server: string | null;
+  version: string | null;
+  running: number;
+  config_directory: string | null;
+  http_port: number | null;
+  https_port: number | null;
+  reported_at: string;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -212,4 +338,12 @@ export interface Database {
   agent_metric_samples: AgentMetricSamplesTable;
   containers: ContainersTable;
   docker_engines: DockerEnginesTable;
+  certificates: CertificatesTable;
+  acme_accounts: AcmeAccountsTable;
+  proxy_hosts: ProxyHostsTable;
+  proxy_security_headers: ProxySecurityHeadersTable;
+  rate_limits: RateLimitsTable;
+  ip_rules: IpRulesTable;
+  container_upstreams: ContainerUpstreamsTable;
+  proxy_servers: ProxyServersTable;
 }

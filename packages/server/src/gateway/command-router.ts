@@ -19,6 +19,8 @@ import {
   DockerUnavailableError,
   NotFoundError,
   PolicyDeniedError,
+  ProxyConfigInvalidError,
+  ProxyUnavailableError,
   ValidationError,
 } from '../errors.js';
 import { newId } from '../platform/ids.js';
@@ -94,6 +96,10 @@ export function agentErrorFor(agentName: string, code: string, text: string): Ap
       return new PolicyDeniedError(`Agent ${agentName} refused: ${text}`);
     case 'docker_unavailable':
       return new DockerUnavailableError(`Docker is not available on ${agentName}: ${text}`);
+    case 'proxy_unavailable':
+      return new ProxyUnavailableError(`The reverse proxy is not available on ${agentName}: ${text}`);
+    case 'proxy_config_invalid':
+      return new ProxyConfigInvalidError(`nginx on ${agentName} refused the configuration (nothing was changed): ${text}`);
     case 'not_found':
       return new NotFoundError('Resource', text);
     case 'conflict':

@@ -18,6 +18,16 @@ export interface DomainEvents {
   'container.died': { orgId: string; agentId: string; containerId: string; name: string; at: string; exitCode: number };
   /** Docker is restarting the container under its restart policy (a crash loop shows as a rising count). */
   'container.restarting': { orgId: string; agentId: string; containerId: string; name: string; at: string; restartCount: number };
+  /** A managed proxy file on a host no longer matches what InfraPilot wrote (edited by hand, or removed). */
+  'proxy.drift_detected': { orgId: string; agentId: string; proxyHostId: string; domain: string; reason: 'modified' | 'missing'; path: string; at: string };
+  /** A drifted proxy file matches again (rewritten by a save, or put back by hand). */
+  'proxy.drift_resolved': { orgId: string; agentId: string; proxyHostId: string; domain: string; at: string };
+  /** A proxy host was created, changed, re-applied or removed: lists are worth fetching again. */
+  'proxy.changed': { orgId: string; agentId: string; proxyHostId: string; at: string };
+  /** A certificate was issued or renewed (ACME), or its material otherwise changed: hosts using it redeploy. */
+  'certificate.issued': { orgId: string; certificateId: string; at: string };
+  /** An ACME order failed; the certificate's lastError says why. */
+  'certificate.failed': { orgId: string; certificateId: string; error: string; at: string };
 }
 
 export type DomainEventName = keyof DomainEvents;

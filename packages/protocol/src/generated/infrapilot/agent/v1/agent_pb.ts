@@ -22,7 +22,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file infrapilot/agent/v1/agent.proto.
  */
 export const file_infrapilot_agent_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("Ch9pbmZyYXBpbG90L2FnZW50L3YxL2FnZW50LnByb3RvEhNpbmZyYXBpbG90LmFnZW50LnYxIsoBCg9SZWdpc3RlclJlcXVlc3QSGAoQZW5yb2xsbWVudF90b2tlbhgBIAEoCRIQCghob3N0bmFtZRgCIAEoCRIVCg1hZ2VudF92ZXJzaW9uGAMgASgJEicKAm9zGAUgASgLMhsuaW5mcmFwaWxvdC5hZ2VudC52MS5Pc0luZm8SGwoTY2VydGlmaWNhdGVfcmVxdWVzdBgGIAEoDBIYChBwcm90b2NvbF92ZXJzaW9uGAcgASgNEg4KBm9yZ19pZBgIIAEoCUoECAQQBSKfAQoQUmVnaXN0ZXJSZXNwb25zZRIQCghhZ2VudF9pZBgBIAEoCRIXCg9jZXJ0aWZpY2F0ZV9wZW0YAiABKAkSIgoaaGVhcnRiZWF0X2ludGVydmFsX3NlY29uZHMYBCABKA0SDgoGb3JnX2lkGAUgASgJEhoKEmNhX2NlcnRpZmljYXRlX3BlbRgGIAEoCUoECAMQBFIKY2xpZW50X2tleSJOCgZPc0luZm8SDAoEbmFtZRgBIAEoCRIOCgZrZXJuZWwYAiABKAkSFAoMYXJjaGl0ZWN0dXJlGAMgASgJEhAKCHBsYXRmb3JtGAQgASgJIjYKF1JlbmV3Q2VydGlmaWNhdGVSZXF1ZXN0EhsKE2NlcnRpZmljYXRlX3JlcXVlc3QYASABKAwiMwoYUmVuZXdDZXJ0aWZpY2F0ZVJlc3BvbnNlEhcKD2NlcnRpZmljYXRlX3BlbRgBIAEoCSKgAQoQSGVhcnRiZWF0UmVxdWVzdBIzCgdtZXRyaWNzGAIgASgLMiIuaW5mcmFwaWxvdC5hZ2VudC52MS5TeXN0ZW1NZXRyaWNzEhUKDWFnZW50X3ZlcnNpb24YAyABKAkSMAoGZG9ja2VyGAQgASgLMiAuaW5mcmFwaWxvdC5hZ2VudC52MS5Eb2NrZXJTdGF0ZUoECAEQAlIIYWdlbnRfaWQiZQoRSGVhcnRiZWF0UmVzcG9uc2USFAoMYWNrbm93bGVkZ2VkGAEgASgIEiIKGmhlYXJ0YmVhdF9pbnRlcnZhbF9zZWNvbmRzGAMgASgNSgQIAhADUhBwZW5kaW5nX2NvbW1hbmRzIuECCg1TeXN0ZW1NZXRyaWNzEhwKFGNvbGxlY3RlZF9hdF91bml4X21zGAEgASgDEhMKC2NwdV9wZXJjZW50GAIgASgBEhkKEW1lbW9yeV91c2VkX2J5dGVzGAMgASgEEhoKEm1lbW9yeV90b3RhbF9ieXRlcxgEIAEoBBItCgVkaXNrcxgFIAMoCzIeLmluZnJhcGlsb3QuYWdlbnQudjEuRGlza1VzYWdlEhcKD2xvYWRfYXZlcmFnZV8xbRgGIAEoARIXCg9sb2FkX2F2ZXJhZ2VfNW0YByABKAESGAoQbG9hZF9hdmVyYWdlXzE1bRgIIAEoARIoCiBuZXR3b3JrX3JlY2VpdmVfYnl0ZXNfcGVyX3NlY29uZBgJIAEoARIpCiFuZXR3b3JrX3RyYW5zbWl0X2J5dGVzX3Blcl9zZWNvbmQYCiABKAESFgoOdXB0aW1lX3NlY29uZHMYCyABKAQiXQoJRGlza1VzYWdlEhMKC21vdW50X3BvaW50GAEgASgJEhIKCmZpbGVzeXN0ZW0YAiABKAkSEgoKdXNlZF9ieXRlcxgDIAEoBBITCgt0b3RhbF9ieXRlcxgEIAEoBCJJChJQdXNoTWV0cmljc1JlcXVlc3QSMwoHc2FtcGxlcxgBIAMoCzIiLmluZnJhcGlsb3QuYWdlbnQudjEuU3lzdGVtTWV0cmljcyInChNQdXNoTWV0cmljc1Jlc3BvbnNlEhAKCGFjY2VwdGVkGAEgASgNIoMHCg1TZXJ2ZXJNZXNzYWdlEhIKCnJlcXVlc3RfaWQYASABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgCIAEoAxIvCgd3ZWxjb21lGAMgASgLMhwuaW5mcmFwaWxvdC5hZ2VudC52MS5XZWxjb21lSAASLQoGY2FuY2VsGAQgASgLMhsuaW5mcmFwaWxvdC5hZ2VudC52MS5DYW5jZWxIABIwCgRwaW5nGAogASgLMiAuaW5mcmFwaWxvdC5hZ2VudC52MS5QaW5nQ29tbWFuZEgAEj0KC3N5c3RlbV9pbmZvGAsgASgLMiYuaW5mcmFwaWxvdC5hZ2VudC52MS5TeXN0ZW1JbmZvQ29tbWFuZEgAEkMKDmNvbnRhaW5lcl9saXN0GAwgASgLMikuaW5mcmFwaWxvdC5hZ2VudC52MS5Db250YWluZXJMaXN0Q29tbWFuZEgAEkkKEWNvbnRhaW5lcl9pbnNwZWN0GA0gASgLMiwuaW5mcmFwaWxvdC5hZ2VudC52MS5Db250YWluZXJJbnNwZWN0Q29tbWFuZEgAEkcKEGNvbnRhaW5lcl9hY3Rpb24YDiABKAsyKy5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lckFjdGlvbkNvbW1hbmRIABJDCg5jb250YWluZXJfbG9ncxgPIAEoCzIpLmluZnJhcGlsb3QuYWdlbnQudjEuQ29udGFpbmVyTG9nc0NvbW1hbmRIABJFCg9jb250YWluZXJfc3RhdHMYECABKAsyKi5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lclN0YXRzQ29tbWFuZEgAEkMKDmNvbnRhaW5lcl9leGVjGBEgASgLMikuaW5mcmFwaWxvdC5hZ2VudC52MS5Db250YWluZXJFeGVjQ29tbWFuZEgAEjQKCmV4ZWNfaW5wdXQYEiABKAsyHi5pbmZyYXBpbG90LmFnZW50LnYxLkV4ZWNJbnB1dEgAEj8KDHN0YWNrX2FjdGlvbhgTIAEoCzInLmluZnJhcGlsb3QuYWdlbnQudjEuU3RhY2tBY3Rpb25Db21tYW5kSAASRwoQZG9ja2VyX3Jlc291cmNlcxgUIAEoCzIrLmluZnJhcGlsb3QuYWdlbnQudjEuRG9ja2VyUmVzb3VyY2VzQ29tbWFuZEgAQgkKB3BheWxvYWQi7gYKDEFnZW50TWVzc2FnZRISCgpyZXF1ZXN0X2lkGAEgASgJEisKBWhlbGxvGAIgASgLMhouaW5mcmFwaWxvdC5hZ2VudC52MS5IZWxsb0gAEjIKBWVycm9yGAMgASgLMiEuaW5mcmFwaWxvdC5hZ2VudC52MS5Db21tYW5kRXJyb3JIABIvCgRwaW5nGAogASgLMh8uaW5mcmFwaWxvdC5hZ2VudC52MS5QaW5nUmVzdWx0SAASPAoLc3lzdGVtX2luZm8YCyABKAsyJS5pbmZyYXBpbG90LmFnZW50LnYxLlN5c3RlbUluZm9SZXN1bHRIABJCCg5jb250YWluZXJfbGlzdBgMIAEoCzIoLmluZnJhcGlsb3QuYWdlbnQudjEuQ29udGFpbmVyTGlzdFJlc3VsdEgAEkgKEWNvbnRhaW5lcl9pbnNwZWN0GA0gASgLMisuaW5mcmFwaWxvdC5hZ2VudC52MS5Db250YWluZXJJbnNwZWN0UmVzdWx0SAASRgoQY29udGFpbmVyX2FjdGlvbhgOIAEoCzIqLmluZnJhcGlsb3QuYWdlbnQudjEuQ29udGFpbmVyQWN0aW9uUmVzdWx0SAASQgoOY29udGFpbmVyX2xvZ3MYDyABKAsyKC5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lckxvZ3NSZXN1bHRIABJECg9jb250YWluZXJfc3RhdHMYECABKAsyKS5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lclN0YXRzUmVzdWx0SAASNgoLZXhlY19vdXRwdXQYESABKAsyHy5pbmZyYXBpbG90LmFnZW50LnYxLkV4ZWNPdXRwdXRIABI+CgxzdGFja19hY3Rpb24YEyABKAsyJi5pbmZyYXBpbG90LmFnZW50LnYxLlN0YWNrQWN0aW9uUmVzdWx0SAASRgoQZG9ja2VyX3Jlc291cmNlcxgUIAEoCzIqLmluZnJhcGlsb3QuYWdlbnQudjEuRG9ja2VyUmVzb3VyY2VzUmVzdWx0SAASPgoPY29udGFpbmVyX2V2ZW50GBUgASgLMiMuaW5mcmFwaWxvdC5hZ2VudC52MS5Db250YWluZXJFdmVudEgAEg8KB3BhcnRpYWwYBCABKAhCCQoHcGF5bG9hZCJoCgVIZWxsbxIVCg1hZ2VudF92ZXJzaW9uGAEgASgJEhgKEHByb3RvY29sX3ZlcnNpb24YAiABKA0SFAoMY2FwYWJpbGl0aWVzGAMgAygJEhgKEGRlbmllZF9ieV9wb2xpY3kYBCADKAkiPwoHV2VsY29tZRIQCghhZ2VudF9pZBgBIAEoCRIiChpoZWFydGJlYXRfaW50ZXJ2YWxfc2Vjb25kcxgCIAEoDSIjCgZDYW5jZWwSGQoRdGFyZ2V0X3JlcXVlc3RfaWQYASABKAkiLQoMQ29tbWFuZEVycm9yEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCSIeCgtQaW5nQ29tbWFuZBIPCgdwYXlsb2FkGAEgASgMIjkKClBpbmdSZXN1bHQSDwoHcGF5bG9hZBgBIAEoDBIaChJhZ2VudF90aW1lX3VuaXhfbXMYAiABKAMiEwoRU3lzdGVtSW5mb0NvbW1hbmQi7QEKEFN5c3RlbUluZm9SZXN1bHQSEAoIaG9zdG5hbWUYASABKAkSJwoCb3MYAiABKAsyGy5pbmZyYXBpbG90LmFnZW50LnYxLk9zSW5mbxIRCgljcHVfY291bnQYAyABKA0SEQoJY3B1X21vZGVsGAQgASgJEhoKEm1lbW9yeV90b3RhbF9ieXRlcxgFIAEoBBIWCg51cHRpbWVfc2Vjb25kcxgGIAEoBBIVCg1hZ2VudF92ZXJzaW9uGAcgASgJEhcKD3J1bnRpbWVfdmVyc2lvbhgIIAEoCRIUCgxjYXBhYmlsaXRpZXMYCSADKAkipgEKC0RvY2tlclN0YXRlEhEKCWF2YWlsYWJsZRgBIAEoCBIPCgdwcm9ibGVtGAIgASgJEhAKCGVuZHBvaW50GAMgASgJEhYKDmVuZ2luZV92ZXJzaW9uGAQgASgJEjcKCmNvbnRhaW5lcnMYBSADKAsyIy5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lclN0YXRlEhAKCHNlcXVlbmNlGAYgASgEIlYKC1BvcnRCaW5kaW5nEgoKAmlwGAEgASgJEhQKDHByaXZhdGVfcG9ydBgCIAEoDRITCgtwdWJsaWNfcG9ydBgDIAEoDRIQCghwcm90b2NvbBgEIAEoCSKOAwoOQ29udGFpbmVyU3RhdGUSFAoMY29udGFpbmVyX2lkGAEgASgJEgwKBG5hbWUYAiABKAkSDQoFaW1hZ2UYAyABKAkSDQoFc3RhdGUYBCABKAkSEgoKc3RhY2tfbmFtZRgFIAEoCRITCgtjcHVfcGVyY2VudBgGIAEoARIUCgxtZW1vcnlfYnl0ZXMYByABKAQSGgoSbWVtb3J5X2xpbWl0X2J5dGVzGAggASgEEhUKDXJlc3RhcnRfY291bnQYCSABKAUSEwoLc3RhdHVzX3RleHQYCiABKAkSGgoSY3JlYXRlZF9hdF91bml4X21zGAsgASgDEhoKEnN0YXJ0ZWRfYXRfdW5peF9tcxgMIAEoAxIRCglleGl0X2NvZGUYDSABKAUSDgoGaGVhbHRoGA4gASgJEi8KBXBvcnRzGA8gAygLMiAuaW5mcmFwaWxvdC5hZ2VudC52MS5Qb3J0QmluZGluZxIVCg1zdGFja19zZXJ2aWNlGBAgASgJEhAKCGltYWdlX2lkGBEgASgJIhYKFENvbnRhaW5lckxpc3RDb21tYW5kIkYKE0NvbnRhaW5lckxpc3RSZXN1bHQSLwoFc3RhdGUYASABKAsyIC5pbmZyYXBpbG90LmFnZW50LnYxLkRvY2tlclN0YXRlIiwKF0NvbnRhaW5lckluc3BlY3RDb21tYW5kEhEKCWNvbnRhaW5lchgBIAEoCSItChZDb250YWluZXJJbnNwZWN0UmVzdWx0EhMKC2RldGFpbF9qc29uGAEgASgJIqEBChZDb250YWluZXJBY3Rpb25Db21tYW5kEhEKCWNvbnRhaW5lchgBIAEoCRI0CgZhY3Rpb24YAiABKA4yJC5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lckFjdGlvbhINCgVmb3JjZRgDIAEoCBIXCg90aW1lb3V0X3NlY29uZHMYBCABKA0SFgoOcmVtb3ZlX3ZvbHVtZXMYBSABKAgiSwoVQ29udGFpbmVyQWN0aW9uUmVzdWx0EjIKBXN0YXRlGAEgASgLMiMuaW5mcmFwaWxvdC5hZ2VudC52MS5Db250YWluZXJTdGF0ZSJlChRDb250YWluZXJMb2dzQ29tbWFuZBIRCgljb250YWluZXIYASABKAkSDAoEdGFpbBgCIAEoDRINCgVzaW5jZRgDIAEoCRINCgV1bnRpbBgEIAEoCRIOCgZmb2xsb3cYBSABKAgiTQoHTG9nTGluZRIOCgZzdHJlYW0YASABKAkSEQoJdGltZXN0YW1wGAIgASgJEgwKBHRleHQYAyABKAkSEQoJdHJ1bmNhdGVkGAQgASgIIlMKE0NvbnRhaW5lckxvZ3NSZXN1bHQSKwoFbGluZXMYASADKAsyHC5pbmZyYXBpbG90LmFnZW50LnYxLkxvZ0xpbmUSDwoHbGltaXRlZBgCIAEoCCIqChVDb250YWluZXJTdGF0c0NvbW1hbmQSEQoJY29udGFpbmVyGAEgASgJIvgBChRDb250YWluZXJTdGF0c1Jlc3VsdBIXCg9yZWFkX2F0X3VuaXhfbXMYASABKAMSEwoLY3B1X3BlcmNlbnQYAiABKAESFAoMbWVtb3J5X2J5dGVzGAMgASgEEhoKEm1lbW9yeV9saW1pdF9ieXRlcxgEIAEoBBIdChVuZXR3b3JrX3JlY2VpdmVfYnl0ZXMYBSABKAQSHgoWbmV0d29ya190cmFuc21pdF9ieXRlcxgGIAEoBBIYChBibG9ja19yZWFkX2J5dGVzGAcgASgEEhkKEWJsb2NrX3dyaXRlX2J5dGVzGAggASgEEgwKBHBpZHMYCSABKA0iqAEKFENvbnRhaW5lckV4ZWNDb21tYW5kEhEKCWNvbnRhaW5lchgBIAEoCRIMCgRhcmd2GAIgAygJEgsKA3R0eRgDIAEoCBITCgtpbnRlcmFjdGl2ZRgEIAEoCBIPCgdjb2x1bW5zGAUgASgNEgwKBHJvd3MYBiABKA0SDAoEdXNlchgHIAEoCRITCgt3b3JraW5nX2RpchgIIAEoCRILCgNlbnYYCSADKAkiTQoJRXhlY0lucHV0EgwKBGRhdGEYASABKAwSDwoHY29sdW1ucxgCIAEoDRIMCgRyb3dzGAMgASgNEhMKC2Nsb3NlX3N0ZGluGAQgASgIIk0KCkV4ZWNPdXRwdXQSDAoEZGF0YRgBIAEoDBIOCgZzdHJlYW0YAiABKAkSDgoGZXhpdGVkGAMgASgIEhEKCWV4aXRfY29kZRgEIAEoBSJ0ChJTdGFja0FjdGlvbkNvbW1hbmQSDwoHcHJvamVjdBgBIAEoCRI0CgZhY3Rpb24YAiABKA4yJC5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lckFjdGlvbhIXCg90aW1lb3V0X3NlY29uZHMYAyABKA0iTAoRU3RhY2tBY3Rpb25SZXN1bHQSNwoKY29udGFpbmVycxgBIAMoCzIjLmluZnJhcGlsb3QuYWdlbnQudjEuQ29udGFpbmVyU3RhdGUiTwoWRG9ja2VyUmVzb3VyY2VzQ29tbWFuZBI1CgRraW5kGAEgASgOMicuaW5mcmFwaWxvdC5hZ2VudC52MS5Eb2NrZXJSZXNvdXJjZUtpbmQibAoMSW1hZ2VTdW1tYXJ5EgoKAmlkGAEgASgJEgwKBHRhZ3MYAiADKAkSEgoKc2l6ZV9ieXRlcxgDIAEoBBIaChJjcmVhdGVkX2F0X3VuaXhfbXMYBCABKAMSEgoKY29udGFpbmVycxgFIAEoBSJxCg1Wb2x1bWVTdW1tYXJ5EgwKBG5hbWUYASABKAkSDgoGZHJpdmVyGAIgASgJEhIKCm1vdW50cG9pbnQYAyABKAkSGgoSY3JlYXRlZF9hdF91bml4X21zGAQgASgDEhIKCnN0YWNrX25hbWUYBSABKAkilAEKDk5ldHdvcmtTdW1tYXJ5EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGZHJpdmVyGAMgASgJEg0KBXNjb3BlGAQgASgJEhAKCGludGVybmFsGAUgASgIEg8KB3N1Ym5ldHMYBiADKAkSEgoKY29udGFpbmVycxgHIAEoDRISCgpzdGFja19uYW1lGAggASgJIrYBChVEb2NrZXJSZXNvdXJjZXNSZXN1bHQSMQoGaW1hZ2VzGAEgAygLMiEuaW5mcmFwaWxvdC5hZ2VudC52MS5JbWFnZVN1bW1hcnkSMwoHdm9sdW1lcxgCIAMoCzIiLmluZnJhcGlsb3QuYWdlbnQudjEuVm9sdW1lU3VtbWFyeRI1CghuZXR3b3JrcxgDIAMoCzIjLmluZnJhcGlsb3QuYWdlbnQudjEuTmV0d29ya1N1bW1hcnkiowEKDkNvbnRhaW5lckV2ZW50Eg4KBmFjdGlvbhgBIAEoCRIUCgxjb250YWluZXJfaWQYAiABKAkSMgoFc3RhdGUYAyABKAsyIy5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lclN0YXRlEhEKCWV4aXRfY29kZRgEIAEoBRISCgphdF91bml4X21zGAUgASgDEhAKCHNlcXVlbmNlGAYgASgEKqUBCg9Db250YWluZXJBY3Rpb24SIAocQ09OVEFJTkVSX0FDVElPTl9VTlNQRUNJRklFRBAAEhoKFkNPTlRBSU5FUl9BQ1RJT05fU1RBUlQQARIZChVDT05UQUlORVJfQUNUSU9OX1NUT1AQAhIcChhDT05UQUlORVJfQUNUSU9OX1JFU1RBUlQQAxIbChdDT05UQUlORVJfQUNUSU9OX1JFTU9WRRAEKqABChJEb2NrZXJSZXNvdXJjZUtpbmQSJAogRE9DS0VSX1JFU09VUkNFX0tJTkRfVU5TUEVDSUZJRUQQABIfChtET0NLRVJfUkVTT1VSQ0VfS0lORF9JTUFHRVMQARIgChxET0NLRVJfUkVTT1VSQ0VfS0lORF9WT0xVTUVTEAISIQodRE9DS0VSX1JFU09VUkNFX0tJTkRfTkVUV09SS1MQAzLyAwoMQWdlbnRTZXJ2aWNlElcKCFJlZ2lzdGVyEiQuaW5mcmFwaWxvdC5hZ2VudC52MS5SZWdpc3RlclJlcXVlc3QaJS5pbmZyYXBpbG90LmFnZW50LnYxLlJlZ2lzdGVyUmVzcG9uc2USbwoQUmVuZXdDZXJ0aWZpY2F0ZRIsLmluZnJhcGlsb3QuYWdlbnQudjEuUmVuZXdDZXJ0aWZpY2F0ZVJlcXVlc3QaLS5pbmZyYXBpbG90LmFnZW50LnYxLlJlbmV3Q2VydGlmaWNhdGVSZXNwb25zZRJaCglIZWFydGJlYXQSJS5pbmZyYXBpbG90LmFnZW50LnYxLkhlYXJ0YmVhdFJlcXVlc3QaJi5pbmZyYXBpbG90LmFnZW50LnYxLkhlYXJ0YmVhdFJlc3BvbnNlEloKDUNvbW1hbmRTdHJlYW0SIS5pbmZyYXBpbG90LmFnZW50LnYxLkFnZW50TWVzc2FnZRoiLmluZnJhcGlsb3QuYWdlbnQudjEuU2VydmVyTWVzc2FnZSgBMAESYAoLUHVzaE1ldHJpY3MSJy5pbmZyYXBpbG90LmFnZW50LnYxLlB1c2hNZXRyaWNzUmVxdWVzdBooLmluZnJhcGlsb3QuYWdlbnQudjEuUHVzaE1ldHJpY3NSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("Ch9pbmZyYXBpbG90L2FnZW50L3YxL2FnZW50LnByb3RvEhNpbmZyYXBpbG90LmFnZW50LnYxIsoBCg9SZWdpc3RlclJlcXVlc3QSGAoQZW5yb2xsbWVudF90b2tlbhgBIAEoCRIQCghob3N0bmFtZRgCIAEoCRIVCg1hZ2VudF92ZXJzaW9uGAMgASgJEicKAm9zGAUgASgLMhsuaW5mcmFwaWxvdC5hZ2VudC52MS5Pc0luZm8SGwoTY2VydGlmaWNhdGVfcmVxdWVzdBgGIAEoDBIYChBwcm90b2NvbF92ZXJzaW9uGAcgASgNEg4KBm9yZ19pZBgIIAEoCUoECAQQBSKfAQoQUmVnaXN0ZXJSZXNwb25zZRIQCghhZ2VudF9pZBgBIAEoCRIXCg9jZXJ0aWZpY2F0ZV9wZW0YAiABKAkSIgoaaGVhcnRiZWF0X2ludGVydmFsX3NlY29uZHMYBCABKA0SDgoGb3JnX2lkGAUgASgJEhoKEmNhX2NlcnRpZmljYXRlX3BlbRgGIAEoCUoECAMQBFIKY2xpZW50X2tleSJOCgZPc0luZm8SDAoEbmFtZRgBIAEoCRIOCgZrZXJuZWwYAiABKAkSFAoMYXJjaGl0ZWN0dXJlGAMgASgJEhAKCHBsYXRmb3JtGAQgASgJIjYKF1JlbmV3Q2VydGlmaWNhdGVSZXF1ZXN0EhsKE2NlcnRpZmljYXRlX3JlcXVlc3QYASABKAwiMwoYUmVuZXdDZXJ0aWZpY2F0ZVJlc3BvbnNlEhcKD2NlcnRpZmljYXRlX3BlbRgBIAEoCSLQAQoQSGVhcnRiZWF0UmVxdWVzdBIzCgdtZXRyaWNzGAIgASgLMiIuaW5mcmFwaWxvdC5hZ2VudC52MS5TeXN0ZW1NZXRyaWNzEhUKDWFnZW50X3ZlcnNpb24YAyABKAkSMAoGZG9ja2VyGAQgASgLMiAuaW5mcmFwaWxvdC5hZ2VudC52MS5Eb2NrZXJTdGF0ZRIuCgVwcm94eRgFIAEoCzIfLmluZnJhcGlsb3QuYWdlbnQudjEuUHJveHlTdGF0ZUoECAEQAlIIYWdlbnRfaWQiZQoRSGVhcnRiZWF0UmVzcG9uc2USFAoMYWNrbm93bGVkZ2VkGAEgASgIEiIKGmhlYXJ0YmVhdF9pbnRlcnZhbF9zZWNvbmRzGAMgASgNSgQIAhADUhBwZW5kaW5nX2NvbW1hbmRzIuECCg1TeXN0ZW1NZXRyaWNzEhwKFGNvbGxlY3RlZF9hdF91bml4X21zGAEgASgDEhMKC2NwdV9wZXJjZW50GAIgASgBEhkKEW1lbW9yeV91c2VkX2J5dGVzGAMgASgEEhoKEm1lbW9yeV90b3RhbF9ieXRlcxgEIAEoBBItCgVkaXNrcxgFIAMoCzIeLmluZnJhcGlsb3QuYWdlbnQudjEuRGlza1VzYWdlEhcKD2xvYWRfYXZlcmFnZV8xbRgGIAEoARIXCg9sb2FkX2F2ZXJhZ2VfNW0YByABKAESGAoQbG9hZF9hdmVyYWdlXzE1bRgIIAEoARIoCiBuZXR3b3JrX3JlY2VpdmVfYnl0ZXNfcGVyX3NlY29uZBgJIAEoARIpCiFuZXR3b3JrX3RyYW5zbWl0X2J5dGVzX3Blcl9zZWNvbmQYCiABKAESFgoOdXB0aW1lX3NlY29uZHMYCyABKAQiXQoJRGlza1VzYWdlEhMKC21vdW50X3BvaW50GAEgASgJEhIKCmZpbGVzeXN0ZW0YAiABKAkSEgoKdXNlZF9ieXRlcxgDIAEoBBITCgt0b3RhbF9ieXRlcxgEIAEoBCJJChJQdXNoTWV0cmljc1JlcXVlc3QSMwoHc2FtcGxlcxgBIAMoCzIiLmluZnJhcGlsb3QuYWdlbnQudjEuU3lzdGVtTWV0cmljcyInChNQdXNoTWV0cmljc1Jlc3BvbnNlEhAKCGFjY2VwdGVkGAEgASgNIsoICg1TZXJ2ZXJNZXNzYWdlEhIKCnJlcXVlc3RfaWQYASABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgCIAEoAxIvCgd3ZWxjb21lGAMgASgLMhwuaW5mcmFwaWxvdC5hZ2VudC52MS5XZWxjb21lSAASLQoGY2FuY2VsGAQgASgLMhsuaW5mcmFwaWxvdC5hZ2VudC52MS5DYW5jZWxIABIwCgRwaW5nGAogASgLMiAuaW5mcmFwaWxvdC5hZ2VudC52MS5QaW5nQ29tbWFuZEgAEj0KC3N5c3RlbV9pbmZvGAsgASgLMiYuaW5mcmFwaWxvdC5hZ2VudC52MS5TeXN0ZW1JbmZvQ29tbWFuZEgAEkMKDmNvbnRhaW5lcl9saXN0GAwgASgLMikuaW5mcmFwaWxvdC5hZ2VudC52MS5Db250YWluZXJMaXN0Q29tbWFuZEgAEkkKEWNvbnRhaW5lcl9pbnNwZWN0GA0gASgLMiwuaW5mcmFwaWxvdC5hZ2VudC52MS5Db250YWluZXJJbnNwZWN0Q29tbWFuZEgAEkcKEGNvbnRhaW5lcl9hY3Rpb24YDiABKAsyKy5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lckFjdGlvbkNvbW1hbmRIABJDCg5jb250YWluZXJfbG9ncxgPIAEoCzIpLmluZnJhcGlsb3QuYWdlbnQudjEuQ29udGFpbmVyTG9nc0NvbW1hbmRIABJFCg9jb250YWluZXJfc3RhdHMYECABKAsyKi5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lclN0YXRzQ29tbWFuZEgAEkMKDmNvbnRhaW5lcl9leGVjGBEgASgLMikuaW5mcmFwaWxvdC5hZ2VudC52MS5Db250YWluZXJFeGVjQ29tbWFuZEgAEjQKCmV4ZWNfaW5wdXQYEiABKAsyHi5pbmZyYXBpbG90LmFnZW50LnYxLkV4ZWNJbnB1dEgAEj8KDHN0YWNrX2FjdGlvbhgTIAEoCzInLmluZnJhcGlsb3QuYWdlbnQudjEuU3RhY2tBY3Rpb25Db21tYW5kSAASRwoQZG9ja2VyX3Jlc291cmNlcxgUIAEoCzIrLmluZnJhcGlsb3QuYWdlbnQudjEuRG9ja2VyUmVzb3VyY2VzQ29tbWFuZEgAEj0KC3Byb3h5X2FwcGx5GBUgASgLMiYuaW5mcmFwaWxvdC5hZ2VudC52MS5Qcm94eUFwcGx5Q29tbWFuZEgAEj8KDHByb3h5X3JlbW92ZRgWIAEoCzInLmluZnJhcGlsb3QuYWdlbnQudjEuUHJveHlSZW1vdmVDb21tYW5kSAASRQoPcHJveHlfY2hhbGxlbmdlGBcgASgLMiouaW5mcmFwaWxvdC5hZ2VudC52MS5Qcm94eUNoYWxsZW5nZUNvbW1hbmRIAEIJCgdwYXlsb2FkIrIICgxBZ2VudE1lc3NhZ2USEgoKcmVxdWVzdF9pZBgBIAEoCRIrCgVoZWxsbxgCIAEoCzIaLmluZnJhcGlsb3QuYWdlbnQudjEuSGVsbG9IABIyCgVlcnJvchgDIAEoCzIhLmluZnJhcGlsb3QuYWdlbnQudjEuQ29tbWFuZEVycm9ySAASLwoEcGluZxgKIAEoCzIfLmluZnJhcGlsb3QuYWdlbnQudjEuUGluZ1Jlc3VsdEgAEjwKC3N5c3RlbV9pbmZvGAsgASgLMiUuaW5mcmFwaWxvdC5hZ2VudC52MS5TeXN0ZW1JbmZvUmVzdWx0SAASQgoOY29udGFpbmVyX2xpc3QYDCABKAsyKC5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lckxpc3RSZXN1bHRIABJIChFjb250YWluZXJfaW5zcGVjdBgNIAEoCzIrLmluZnJhcGlsb3QuYWdlbnQudjEuQ29udGFpbmVySW5zcGVjdFJlc3VsdEgAEkYKEGNvbnRhaW5lcl9hY3Rpb24YDiABKAsyKi5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lckFjdGlvblJlc3VsdEgAEkIKDmNvbnRhaW5lcl9sb2dzGA8gASgLMiguaW5mcmFwaWxvdC5hZ2VudC52MS5Db250YWluZXJMb2dzUmVzdWx0SAASRAoPY29udGFpbmVyX3N0YXRzGBAgASgLMikuaW5mcmFwaWxvdC5hZ2VudC52MS5Db250YWluZXJTdGF0c1Jlc3VsdEgAEjYKC2V4ZWNfb3V0cHV0GBEgASgLMh8uaW5mcmFwaWxvdC5hZ2VudC52MS5FeGVjT3V0cHV0SAASPgoMc3RhY2tfYWN0aW9uGBMgASgLMiYuaW5mcmFwaWxvdC5hZ2VudC52MS5TdGFja0FjdGlvblJlc3VsdEgAEkYKEGRvY2tlcl9yZXNvdXJjZXMYFCABKAsyKi5pbmZyYXBpbG90LmFnZW50LnYxLkRvY2tlclJlc291cmNlc1Jlc3VsdEgAEj4KD2NvbnRhaW5lcl9ldmVudBgVIAEoCzIjLmluZnJhcGlsb3QuYWdlbnQudjEuQ29udGFpbmVyRXZlbnRIABI8Cgtwcm94eV9hcHBseRgWIAEoCzIlLmluZnJhcGlsb3QuYWdlbnQudjEuUHJveHlBcHBseVJlc3VsdEgAEj4KDHByb3h5X3JlbW92ZRgXIAEoCzImLmluZnJhcGlsb3QuYWdlbnQudjEuUHJveHlSZW1vdmVSZXN1bHRIABJECg9wcm94eV9jaGFsbGVuZ2UYGCABKAsyKS5pbmZyYXBpbG90LmFnZW50LnYxLlByb3h5Q2hhbGxlbmdlUmVzdWx0SAASDwoHcGFydGlhbBgEIAEoCEIJCgdwYXlsb2FkImgKBUhlbGxvEhUKDWFnZW50X3ZlcnNpb24YASABKAkSGAoQcHJvdG9jb2xfdmVyc2lvbhgCIAEoDRIUCgxjYXBhYmlsaXRpZXMYAyADKAkSGAoQZGVuaWVkX2J5X3BvbGljeRgEIAMoCSI/CgdXZWxjb21lEhAKCGFnZW50X2lkGAEgASgJEiIKGmhlYXJ0YmVhdF9pbnRlcnZhbF9zZWNvbmRzGAIgASgNIiMKBkNhbmNlbBIZChF0YXJnZXRfcmVxdWVzdF9pZBgBIAEoCSItCgxDb21tYW5kRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJIh4KC1BpbmdDb21tYW5kEg8KB3BheWxvYWQYASABKAwiOQoKUGluZ1Jlc3VsdBIPCgdwYXlsb2FkGAEgASgMEhoKEmFnZW50X3RpbWVfdW5peF9tcxgCIAEoAyITChFTeXN0ZW1JbmZvQ29tbWFuZCLtAQoQU3lzdGVtSW5mb1Jlc3VsdBIQCghob3N0bmFtZRgBIAEoCRInCgJvcxgCIAEoCzIbLmluZnJhcGlsb3QuYWdlbnQudjEuT3NJbmZvEhEKCWNwdV9jb3VudBgDIAEoDRIRCgljcHVfbW9kZWwYBCABKAkSGgoSbWVtb3J5X3RvdGFsX2J5dGVzGAUgASgEEhYKDnVwdGltZV9zZWNvbmRzGAYgASgEEhUKDWFnZW50X3ZlcnNpb24YByABKAkSFwoPcnVudGltZV92ZXJzaW9uGAggASgJEhQKDGNhcGFiaWxpdGllcxgJIAMoCSKmAQoLRG9ja2VyU3RhdGUSEQoJYXZhaWxhYmxlGAEgASgIEg8KB3Byb2JsZW0YAiABKAkSEAoIZW5kcG9pbnQYAyABKAkSFgoOZW5naW5lX3ZlcnNpb24YBCABKAkSNwoKY29udGFpbmVycxgFIAMoCzIjLmluZnJhcGlsb3QuYWdlbnQudjEuQ29udGFpbmVyU3RhdGUSEAoIc2VxdWVuY2UYBiABKAQiVgoLUG9ydEJpbmRpbmcSCgoCaXAYASABKAkSFAoMcHJpdmF0ZV9wb3J0GAIgASgNEhMKC3B1YmxpY19wb3J0GAMgASgNEhAKCHByb3RvY29sGAQgASgJIo4DCg5Db250YWluZXJTdGF0ZRIUCgxjb250YWluZXJfaWQYASABKAkSDAoEbmFtZRgCIAEoCRINCgVpbWFnZRgDIAEoCRINCgVzdGF0ZRgEIAEoCRISCgpzdGFja19uYW1lGAUgASgJEhMKC2NwdV9wZXJjZW50GAYgASgBEhQKDG1lbW9yeV9ieXRlcxgHIAEoBBIaChJtZW1vcnlfbGltaXRfYnl0ZXMYCCABKAQSFQoNcmVzdGFydF9jb3VudBgJIAEoBRITCgtzdGF0dXNfdGV4dBgKIAEoCRIaChJjcmVhdGVkX2F0X3VuaXhfbXMYCyABKAMSGgoSc3RhcnRlZF9hdF91bml4X21zGAwgASgDEhEKCWV4aXRfY29kZRgNIAEoBRIOCgZoZWFsdGgYDiABKAkSLwoFcG9ydHMYDyADKAsyIC5pbmZyYXBpbG90LmFnZW50LnYxLlBvcnRCaW5kaW5nEhUKDXN0YWNrX3NlcnZpY2UYECABKAkSEAoIaW1hZ2VfaWQYESABKAkiFgoUQ29udGFpbmVyTGlzdENvbW1hbmQiRgoTQ29udGFpbmVyTGlzdFJlc3VsdBIvCgVzdGF0ZRgBIAEoCzIgLmluZnJhcGlsb3QuYWdlbnQudjEuRG9ja2VyU3RhdGUiLAoXQ29udGFpbmVySW5zcGVjdENvbW1hbmQSEQoJY29udGFpbmVyGAEgASgJIi0KFkNvbnRhaW5lckluc3BlY3RSZXN1bHQSEwoLZGV0YWlsX2pzb24YASABKAkioQEKFkNvbnRhaW5lckFjdGlvbkNvbW1hbmQSEQoJY29udGFpbmVyGAEgASgJEjQKBmFjdGlvbhgCIAEoDjIkLmluZnJhcGlsb3QuYWdlbnQudjEuQ29udGFpbmVyQWN0aW9uEg0KBWZvcmNlGAMgASgIEhcKD3RpbWVvdXRfc2Vjb25kcxgEIAEoDRIWCg5yZW1vdmVfdm9sdW1lcxgFIAEoCCJLChVDb250YWluZXJBY3Rpb25SZXN1bHQSMgoFc3RhdGUYASABKAsyIy5pbmZyYXBpbG90LmFnZW50LnYxLkNvbnRhaW5lclN0YXRlImUKFENvbnRhaW5lckxvZ3NDb21tYW5kEhEKCWNvbnRhaW5lchgBIAEoCRIMCgR0YWlsGAIgASgNEg0KBXNpbmNlGAMgASgJEg0KBXVudGlsGAQgASgJEg4KBmZvbGxvdxgFIAEoCCJNCgdMb2dMaW5lEg4KBnN0cmVhbRgBIAEoCRIRCgl0aW1lc3RhbXAYAiABKAkSDAoEdGV4dBgDIAEoCRIRCgl0cnVuY2F0ZWQYBCABKAgiUwoTQ29udGFpbmVyTG9nc1Jlc3VsdBIrCgVsaW5lcxgBIAMoCzIcLmluZnJhcGlsb3QuYWdlbnQudjEuTG9nTGluZRIPCgdsaW1pdGVkGAIgASgIIioKFUNvbnRhaW5lclN0YXRzQ29tbWFuZBIRCgljb250YWluZXIYASABKAki+AEKFENvbnRhaW5lclN0YXRzUmVzdWx0EhcKD3JlYWRfYXRfdW5peF9tcxgBIAEoAxITCgtjcHVfcGVyY2VudBgCIAEoARIUCgxtZW1vcnlfYnl0ZXMYAyABKAQSGgoSbWVtb3J5X2xpbWl0X2J5dGVzGAQgASgEEh0KFW5ldHdvcmtfcmVjZWl2ZV9ieXRlcxgFIAEoBBIeChZuZXR3b3JrX3RyYW5zbWl0X2J5dGVzGAYgASgEEhgKEGJsb2NrX3JlYWRfYnl0ZXMYByABKAQSGQoRYmxvY2tfd3JpdGVfYnl0ZXMYCCABKAQSDAoEcGlkcxgJIAEoDSKoAQoUQ29udGFpbmVyRXhlY0NvbW1hbmQSEQoJY29udGFpbmVyGAEgASgJEgwKBGFyZ3YYAiADKAkSCwoDdHR5GAMgASgIEhMKC2ludGVyYWN0aXZlGAQgASgIEg8KB2NvbHVtbnMYBSABKA0SDAoEcm93cxgGIAEoDRIMCgR1c2VyGAcgASgJEhMKC3dvcmtpbmdfZGlyGAggASgJEgsKA2VudhgJIAMoCSJNCglFeGVjSW5wdXQSDAoEZGF0YRgBIAEoDBIPCgdjb2x1bW5zGAIgASgNEgwKBHJvd3MYAyABKA0SEwoLY2xvc2Vfc3RkaW4YBCABKAgiTQoKRXhlY091dHB1dBIMCgRkYXRhGAEgASgMEg4KBnN0cmVhbRgCIAEoCRIOCgZleGl0ZWQYAyABKAgSEQoJZXhpdF9jb2RlGAQgASgFInQKElN0YWNrQWN0aW9uQ29tbWFuZBIPCgdwcm9qZWN0GAEgASgJEjQKBmFjdGlvbhgCIAEoDjIkLmluZnJhcGlsb3QuYWdlbnQudjEuQ29udGFpbmVyQWN0aW9uEhcKD3RpbWVvdXRfc2Vjb25kcxgDIAEoDSJMChFTdGFja0FjdGlvblJlc3VsdBI3Cgpjb250YWluZXJzGAEgAygLMiMuaW5mcmFwaWxvdC5hZ2VudC52MS5Db250YWluZXJTdGF0ZSJPChZEb2NrZXJSZXNvdXJjZXNDb21tYW5kEjUKBGtpbmQYASABKA4yJy5pbmZyYXBpbG90LmFnZW50LnYxLkRvY2tlclJlc291cmNlS2luZCJsCgxJbWFnZVN1bW1hcnkSCgoCaWQYASABKAkSDAoEdGFncxgCIAMoCRISCgpzaXplX2J5dGVzGAMgASgEEhoKEmNyZWF0ZWRfYXRfdW5peF9tcxgEIAEoAxISCgpjb250YWluZXJzGAUgASgFInEKDVZvbHVtZVN1bW1hcnkSDAoEbmFtZRgBIAEoCRIOCgZkcml2ZXIYAiABKAkSEgoKbW91bnRwb2ludBgDIAEoCRIaChJjcmVhdGVkX2F0X3VuaXhfbXMYBCABKAMSEgoKc3RhY2tfbmFtZRgFIAEoCSKUAQoOTmV0d29ya1N1bW1hcnkSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIOCgZkcml2ZXIYAyABKAkSDQoFc2NvcGUYBCABKAkSEAoIaW50ZXJuYWwYBSABKAgSDwoHc3VibmV0cxgGIAMoCRISCgpjb250YWluZXJzGAcgASgNEhIKCnN0YWNrX25hbWUYCCABKAkitgEKFURvY2tlclJlc291cmNlc1Jlc3VsdBIxCgZpbWFnZXMYASADKAsyIS5pbmZyYXBpbG90LmFnZW50LnYxLkltYWdlU3VtbWFyeRIzCgd2b2x1bWVzGAIgAygLMiIuaW5mcmFwaWxvdC5hZ2VudC52MS5Wb2x1bWVTdW1tYXJ5EjUKCG5ldHdvcmtzGAMgAygLMiMuaW5mcmFwaWxvdC5hZ2VudC52MS5OZXR3b3JrU3VtbWFyeSKjAQoOQ29udGFpbmVyRXZlbnQSDgoGYWN0aW9uGAEgASgJEhQKDGNvbnRhaW5lcl9pZBgCIAEoCRIyCgVzdGF0ZRgDIAEoCzIjLmluZnJhcGlsb3QuYWdlbnQudjEuQ29udGFpbmVyU3RhdGUSEQoJZXhpdF9jb2RlGAQgASgFEhIKCmF0X3VuaXhfbXMYBSABKAMSEAoIc2VxdWVuY2UYBiABKAQi2QEKClByb3h5U3RhdGUSEQoJYXZhaWxhYmxlGAEgASgIEg8KB3Byb2JsZW0YAiABKAkSDgoGc2VydmVyGAMgASgJEg8KB3ZlcnNpb24YBCABKAkSDwoHcnVubmluZxgFIAEoCBIYChBjb25maWdfZGlyZWN0b3J5GAYgASgJEjQKBWZpbGVzGAcgAygLMiUuaW5mcmFwaWxvdC5hZ2VudC52MS5Qcm94eU1hbmFnZWRGaWxlEhEKCWh0dHBfcG9ydBgIIAEoDRISCgpodHRwc19wb3J0GAkgASgNIkcKEFByb3h5TWFuYWdlZEZpbGUSFQoNcHJveHlfaG9zdF9pZBgBIAEoCRIMCgRwYXRoGAIgASgJEg4KBnNoYTI1NhgDIAEoCSKrAwoNUHJveHlIb3N0U3BlYxIKCgJpZBgBIAEoCRIOCgZkb21haW4YAiABKAkSNAoIdXBzdHJlYW0YAyABKAsyIi5pbmZyYXBpbG90LmFnZW50LnYxLlByb3h5VXBzdHJlYW0SCwoDc3NsGAQgASgIEhEKCWZvcmNlX3NzbBgFIAEoCBINCgVodHRwMhgGIAEoCBISCgp3ZWJzb2NrZXRzGAcgASgIEh8KF2NsaWVudF9tYXhfYm9keV9zaXplX21iGAggASgNEjoKB2hlYWRlcnMYCSABKAsyKS5pbmZyYXBpbG90LmFnZW50LnYxLlByb3h5U2VjdXJpdHlIZWFkZXJzEjgKC3JhdGVfbGltaXRzGAogAygLMiMuaW5mcmFwaWxvdC5hZ2VudC52MS5Qcm94eVJhdGVMaW1pdBIyCghpcF9ydWxlcxgLIAMoCzIgLmluZnJhcGlsb3QuYWdlbnQudjEuUHJveHlJcFJ1bGUSOgoLY2VydGlmaWNhdGUYDCABKAsyJS5pbmZyYXBpbG90LmFnZW50LnYxLlByb3h5Q2VydGlmaWNhdGUiTgoNUHJveHlVcHN0cmVhbRIOCgZzY2hlbWUYASABKAkSDAoEaG9zdBgCIAEoCRIRCgljb250YWluZXIYAyABKAkSDAoEcG9ydBgEIAEoDSLXAQoUUHJveHlTZWN1cml0eUhlYWRlcnMSDAoEaHN0cxgBIAEoCBIcChRoc3RzX21heF9hZ2Vfc2Vjb25kcxgCIAEoDRIfChdoc3RzX2luY2x1ZGVfc3ViZG9tYWlucxgDIAEoCBIXCg94X2ZyYW1lX29wdGlvbnMYBCABKAkSHgoWeF9jb250ZW50X3R5cGVfb3B0aW9ucxgFIAEoCBIYChB4X3hzc19wcm90ZWN0aW9uGAYgASgIEh8KF2NvbnRlbnRfc2VjdXJpdHlfcG9saWN5GAcgASgJIj4KDlByb3h5UmF0ZUxpbWl0EhAKCHJlcXVlc3RzGAEgASgNEgsKA3BlchgCIAEoCRINCgVidXJzdBgDIAEoDSIqCgtQcm94eUlwUnVsZRIMCgRjaWRyGAEgASgJEg0KBWFsbG93GAIgASgIIkQKEFByb3h5Q2VydGlmaWNhdGUSFwoPY2VydGlmaWNhdGVfcGVtGAEgASgJEhcKD3ByaXZhdGVfa2V5X3BlbRgCIAEoCSJ4ChFQcm94eUFwcGx5Q29tbWFuZBIwCgRob3N0GAEgASgLMiIuaW5mcmFwaWxvdC5hZ2VudC52MS5Qcm94eUhvc3RTcGVjEjEKBG1vZGUYAiABKA4yIy5pbmZyYXBpbG90LmFnZW50LnYxLlByb3h5QXBwbHlNb2RlIqgBChBQcm94eUFwcGx5UmVzdWx0Eg4KBmNvbmZpZxgBIAEoCRITCgtjb25maWdfaGFzaBgCIAEoCRIMCgRwYXRoGAMgASgJEhMKC3Rlc3Rfb3V0cHV0GAQgASgJEhgKEGNlcnRpZmljYXRlX3BhdGgYBSABKAkSGAoQcHJpdmF0ZV9rZXlfcGF0aBgGIAEoCRIYChB1cHN0cmVhbV9hZGRyZXNzGAcgASgJIisKElByb3h5UmVtb3ZlQ29tbWFuZBIVCg1wcm94eV9ob3N0X2lkGAEgASgJIiQKEVByb3h5UmVtb3ZlUmVzdWx0Eg8KB3JlbW92ZWQYASABKAgiUQoVUHJveHlDaGFsbGVuZ2VDb21tYW5kEg0KBXRva2VuGAEgASgJEhkKEWtleV9hdXRob3JpemF0aW9uGAIgASgJEg4KBnJlbW92ZRgDIAEoCCIWChRQcm94eUNoYWxsZW5nZVJlc3VsdCqlAQoPQ29udGFpbmVyQWN0aW9uEiAKHENPTlRBSU5FUl9BQ1RJT05fVU5TUEVDSUZJRUQQABIaChZDT05UQUlORVJfQUNUSU9OX1NUQVJUEAESGQoVQ09OVEFJTkVSX0FDVElPTl9TVE9QEAISHAoYQ09OVEFJTkVSX0FDVElPTl9SRVNUQVJUEAMSGwoXQ09OVEFJTkVSX0FDVElPTl9SRU1PVkUQBCqgAQoSRG9ja2VyUmVzb3VyY2VLaW5kEiQKIERPQ0tFUl9SRVNPVVJDRV9LSU5EX1VOU1BFQ0lGSUVEEAASHwobRE9DS0VSX1JFU09VUkNFX0tJTkRfSU1BR0VTEAESIAocRE9DS0VSX1JFU09VUkNFX0tJTkRfVk9MVU1FUxACEiEKHURPQ0tFUl9SRVNPVVJDRV9LSU5EX05FVFdPUktTEAMqhgEKDlByb3h5QXBwbHlNb2RlEiAKHFBST1hZX0FQUExZX01PREVfVU5TUEVDSUZJRUQQABIaChZQUk9YWV9BUFBMWV9NT0RFX0FQUExZEAESGQoVUFJPWFlfQVBQTFlfTU9ERV9URVNUEAISGwoXUFJPWFlfQVBQTFlfTU9ERV9SRU5ERVIQAzLyAwoMQWdlbnRTZXJ2aWNlElcKCFJlZ2lzdGVyEiQuaW5mcmFwaWxvdC5hZ2VudC52MS5SZWdpc3RlclJlcXVlc3QaJS5pbmZyYXBpbG90LmFnZW50LnYxLlJlZ2lzdGVyUmVzcG9uc2USbwoQUmVuZXdDZXJ0aWZpY2F0ZRIsLmluZnJhcGlsb3QuYWdlbnQudjEuUmVuZXdDZXJ0aWZpY2F0ZVJlcXVlc3QaLS5pbmZyYXBpbG90LmFnZW50LnYxLlJlbmV3Q2VydGlmaWNhdGVSZXNwb25zZRJaCglIZWFydGJlYXQSJS5pbmZyYXBpbG90LmFnZW50LnYxLkhlYXJ0YmVhdFJlcXVlc3QaJi5pbmZyYXBpbG90LmFnZW50LnYxLkhlYXJ0YmVhdFJlc3BvbnNlEloKDUNvbW1hbmRTdHJlYW0SIS5pbmZyYXBpbG90LmFnZW50LnYxLkFnZW50TWVzc2FnZRoiLmluZnJhcGlsb3QuYWdlbnQudjEuU2VydmVyTWVzc2FnZSgBMAESYAoLUHVzaE1ldHJpY3MSJy5pbmZyYXBpbG90LmFnZW50LnYxLlB1c2hNZXRyaWNzUmVxdWVzdBooLmluZnJhcGlsb3QuYWdlbnQudjEuUHVzaE1ldHJpY3NSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * @generated from message infrapilot.agent.v1.RegisterRequest
@@ -212,6 +212,14 @@ export type HeartbeatRequest = Message<"infrapilot.agent.v1.HeartbeatRequest"> &
    * @generated from field: infrapilot.agent.v1.DockerState docker = 4;
    */
   docker?: DockerState | undefined;
+
+  /**
+   * The host's reverse proxy and the files the agent manages for it; absent when the
+   * proxy capability is off. Drift (a managed file changed by hand) shows here.
+   *
+   * @generated from field: infrapilot.agent.v1.ProxyState proxy = 5;
+   */
+  proxy?: ProxyState | undefined;
 };
 
 /**
@@ -484,6 +492,24 @@ export type ServerMessage = Message<"infrapilot.agent.v1.ServerMessage"> & {
      */
     value: DockerResourcesCommand;
     case: "dockerResources";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.ProxyApplyCommand proxy_apply = 21;
+     */
+    value: ProxyApplyCommand;
+    case: "proxyApply";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.ProxyRemoveCommand proxy_remove = 22;
+     */
+    value: ProxyRemoveCommand;
+    case: "proxyRemove";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.ProxyChallengeCommand proxy_challenge = 23;
+     */
+    value: ProxyChallengeCommand;
+    case: "proxyChallenge";
   } | { case: undefined; value?: undefined };
 };
 
@@ -596,6 +622,24 @@ export type AgentMessage = Message<"infrapilot.agent.v1.AgentMessage"> & {
      */
     value: ContainerEvent;
     case: "containerEvent";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.ProxyApplyResult proxy_apply = 22;
+     */
+    value: ProxyApplyResult;
+    case: "proxyApply";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.ProxyRemoveResult proxy_remove = 23;
+     */
+    value: ProxyRemoveResult;
+    case: "proxyRemove";
+  } | {
+    /**
+     * @generated from field: infrapilot.agent.v1.ProxyChallengeResult proxy_challenge = 24;
+     */
+    value: ProxyChallengeResult;
+    case: "proxyChallenge";
   } | { case: undefined; value?: undefined };
 
   /**
@@ -698,7 +742,9 @@ export type CommandError = Message<"infrapilot.agent.v1.CommandError"> & {
    * Machine-readable: "unsupported", "forbidden_by_policy", "deadline_exceeded",
    * "interrupted" (the agent restarted mid-command and will not rerun it), "failed",
    * "cancelled"; for Docker commands also "docker_unavailable", "not_found",
-   * "conflict" and "invalid_argument".
+   * "conflict" and "invalid_argument"; for proxy commands also "proxy_unavailable"
+   * (no nginx on the host) and "proxy_config_invalid" (nginx -t refused the config;
+   * the message is nginx's output and the previous files are back in place).
    *
    * @generated from field: string code = 1;
    */
@@ -1741,6 +1787,520 @@ export const ContainerEventSchema: GenMessage<ContainerEvent> = /*@__PURE__*/
   messageDesc(file_infrapilot_agent_v1_agent, 45);
 
 /**
+ * Where the proxy capability stands; sent with every heartbeat.
+ *
+ * @generated from message infrapilot.agent.v1.ProxyState
+ */
+export type ProxyState = Message<"infrapilot.agent.v1.ProxyState"> & {
+  /**
+   * Whether the proxy server (nginx) is installed; when false, problem says why.
+   *
+   * @generated from field: bool available = 1;
+   */
+  available: boolean;
+
+  /**
+   * @generated from field: string problem = 2;
+   */
+  problem: string;
+
+  /**
+   * "nginx"
+   *
+   * @generated from field: string server = 3;
+   */
+  server: string;
+
+  /**
+   * e.g. "1.22.1"
+   *
+   * @generated from field: string version = 4;
+   */
+  version: string;
+
+  /**
+   * @generated from field: bool running = 5;
+   */
+  running: boolean;
+
+  /**
+   * The directory the agent writes its managed files into, e.g. "/etc/nginx/conf.d".
+   *
+   * @generated from field: string config_directory = 6;
+   */
+  configDirectory: string;
+
+  /**
+   * Every managed host file found there, with the SHA-256 of its current content.
+   *
+   * @generated from field: repeated infrapilot.agent.v1.ProxyManagedFile files = 7;
+   */
+  files: ProxyManagedFile[];
+
+  /**
+   * @generated from field: uint32 http_port = 8;
+   */
+  httpPort: number;
+
+  /**
+   * @generated from field: uint32 https_port = 9;
+   */
+  httpsPort: number;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ProxyState.
+ * Use `create(ProxyStateSchema)` to create a new message.
+ */
+export const ProxyStateSchema: GenMessage<ProxyState> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 46);
+
+/**
+ * @generated from message infrapilot.agent.v1.ProxyManagedFile
+ */
+export type ProxyManagedFile = Message<"infrapilot.agent.v1.ProxyManagedFile"> & {
+  /**
+   * @generated from field: string proxy_host_id = 1;
+   */
+  proxyHostId: string;
+
+  /**
+   * @generated from field: string path = 2;
+   */
+  path: string;
+
+  /**
+   * lowercase hex of the file's bytes
+   *
+   * @generated from field: string sha256 = 3;
+   */
+  sha256: string;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ProxyManagedFile.
+ * Use `create(ProxyManagedFileSchema)` to create a new message.
+ */
+export const ProxyManagedFileSchema: GenMessage<ProxyManagedFile> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 47);
+
+/**
+ * One proxy host as the control plane validated it; the agent validates it again and
+ * renders it into one file (infrapilot-<id>.conf) in its managed directory.
+ *
+ * @generated from message infrapilot.agent.v1.ProxyHostSpec
+ */
+export type ProxyHostSpec = Message<"infrapilot.agent.v1.ProxyHostSpec"> & {
+  /**
+   * the proxy host's UUID: names its files
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * lowercase ASCII (IDNs already in punycode)
+   *
+   * @generated from field: string domain = 2;
+   */
+  domain: string;
+
+  /**
+   * @generated from field: infrapilot.agent.v1.ProxyUpstream upstream = 3;
+   */
+  upstream?: ProxyUpstream | undefined;
+
+  /**
+   * serve HTTPS with `certificate`
+   *
+   * @generated from field: bool ssl = 4;
+   */
+  ssl: boolean;
+
+  /**
+   * @generated from field: bool force_ssl = 5;
+   */
+  forceSsl: boolean;
+
+  /**
+   * @generated from field: bool http2 = 6;
+   */
+  http2: boolean;
+
+  /**
+   * @generated from field: bool websockets = 7;
+   */
+  websockets: boolean;
+
+  /**
+   * 0 = no limit
+   *
+   * @generated from field: uint32 client_max_body_size_mb = 8;
+   */
+  clientMaxBodySizeMb: number;
+
+  /**
+   * @generated from field: infrapilot.agent.v1.ProxySecurityHeaders headers = 9;
+   */
+  headers?: ProxySecurityHeaders | undefined;
+
+  /**
+   * @generated from field: repeated infrapilot.agent.v1.ProxyRateLimit rate_limits = 10;
+   */
+  rateLimits: ProxyRateLimit[];
+
+  /**
+   * in the order nginx applies them
+   *
+   * @generated from field: repeated infrapilot.agent.v1.ProxyIpRule ip_rules = 11;
+   */
+  ipRules: ProxyIpRule[];
+
+  /**
+   * present when ssl is true
+   *
+   * @generated from field: infrapilot.agent.v1.ProxyCertificate certificate = 12;
+   */
+  certificate?: ProxyCertificate | undefined;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ProxyHostSpec.
+ * Use `create(ProxyHostSpecSchema)` to create a new message.
+ */
+export const ProxyHostSpecSchema: GenMessage<ProxyHostSpec> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 48);
+
+/**
+ * @generated from message infrapilot.agent.v1.ProxyUpstream
+ */
+export type ProxyUpstream = Message<"infrapilot.agent.v1.ProxyUpstream"> & {
+  /**
+   * "http" or "https"
+   *
+   * @generated from field: string scheme = 1;
+   */
+  scheme: string;
+
+  /**
+   * Exactly one of host and container: an IP or hostname, or a container's name or id
+   * that the agent resolves through Docker (a published port, else the container's IP).
+   *
+   * @generated from field: string host = 2;
+   */
+  host: string;
+
+  /**
+   * @generated from field: string container = 3;
+   */
+  container: string;
+
+  /**
+   * the container's own port when container is set
+   *
+   * @generated from field: uint32 port = 4;
+   */
+  port: number;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ProxyUpstream.
+ * Use `create(ProxyUpstreamSchema)` to create a new message.
+ */
+export const ProxyUpstreamSchema: GenMessage<ProxyUpstream> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 49);
+
+/**
+ * @generated from message infrapilot.agent.v1.ProxySecurityHeaders
+ */
+export type ProxySecurityHeaders = Message<"infrapilot.agent.v1.ProxySecurityHeaders"> & {
+  /**
+   * @generated from field: bool hsts = 1;
+   */
+  hsts: boolean;
+
+  /**
+   * @generated from field: uint32 hsts_max_age_seconds = 2;
+   */
+  hstsMaxAgeSeconds: number;
+
+  /**
+   * @generated from field: bool hsts_include_subdomains = 3;
+   */
+  hstsIncludeSubdomains: boolean;
+
+  /**
+   * "DENY", "SAMEORIGIN" or empty for none
+   *
+   * @generated from field: string x_frame_options = 4;
+   */
+  xFrameOptions: string;
+
+  /**
+   * @generated from field: bool x_content_type_options = 5;
+   */
+  xContentTypeOptions: boolean;
+
+  /**
+   * @generated from field: bool x_xss_protection = 6;
+   */
+  xXssProtection: boolean;
+
+  /**
+   * empty for none
+   *
+   * @generated from field: string content_security_policy = 7;
+   */
+  contentSecurityPolicy: string;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ProxySecurityHeaders.
+ * Use `create(ProxySecurityHeadersSchema)` to create a new message.
+ */
+export const ProxySecurityHeadersSchema: GenMessage<ProxySecurityHeaders> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 50);
+
+/**
+ * @generated from message infrapilot.agent.v1.ProxyRateLimit
+ */
+export type ProxyRateLimit = Message<"infrapilot.agent.v1.ProxyRateLimit"> & {
+  /**
+   * @generated from field: uint32 requests = 1;
+   */
+  requests: number;
+
+  /**
+   * "second" or "minute"
+   *
+   * @generated from field: string per = 2;
+   */
+  per: string;
+
+  /**
+   * @generated from field: uint32 burst = 3;
+   */
+  burst: number;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ProxyRateLimit.
+ * Use `create(ProxyRateLimitSchema)` to create a new message.
+ */
+export const ProxyRateLimitSchema: GenMessage<ProxyRateLimit> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 51);
+
+/**
+ * @generated from message infrapilot.agent.v1.ProxyIpRule
+ */
+export type ProxyIpRule = Message<"infrapilot.agent.v1.ProxyIpRule"> & {
+  /**
+   * normalised, e.g. "10.0.0.0/8" or "2001:db8::/32"
+   *
+   * @generated from field: string cidr = 1;
+   */
+  cidr: string;
+
+  /**
+   * @generated from field: bool allow = 2;
+   */
+  allow: boolean;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ProxyIpRule.
+ * Use `create(ProxyIpRuleSchema)` to create a new message.
+ */
+export const ProxyIpRuleSchema: GenMessage<ProxyIpRule> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 52);
+
+/**
+ * @generated from message infrapilot.agent.v1.ProxyCertificate
+ */
+export type ProxyCertificate = Message<"infrapilot.agent.v1.ProxyCertificate"> & {
+  /**
+   * the leaf followed by its chain
+   *
+   * @generated from field: string certificate_pem = 1;
+   */
+  certificatePem: string;
+
+  /**
+   * @generated from field: string private_key_pem = 2;
+   */
+  privateKeyPem: string;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ProxyCertificate.
+ * Use `create(ProxyCertificateSchema)` to create a new message.
+ */
+export const ProxyCertificateSchema: GenMessage<ProxyCertificate> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 53);
+
+/**
+ * @generated from message infrapilot.agent.v1.ProxyApplyCommand
+ */
+export type ProxyApplyCommand = Message<"infrapilot.agent.v1.ProxyApplyCommand"> & {
+  /**
+   * @generated from field: infrapilot.agent.v1.ProxyHostSpec host = 1;
+   */
+  host?: ProxyHostSpec | undefined;
+
+  /**
+   * @generated from field: infrapilot.agent.v1.ProxyApplyMode mode = 2;
+   */
+  mode: ProxyApplyMode;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ProxyApplyCommand.
+ * Use `create(ProxyApplyCommandSchema)` to create a new message.
+ */
+export const ProxyApplyCommandSchema: GenMessage<ProxyApplyCommand> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 54);
+
+/**
+ * @generated from message infrapilot.agent.v1.ProxyApplyResult
+ */
+export type ProxyApplyResult = Message<"infrapilot.agent.v1.ProxyApplyResult"> & {
+  /**
+   * the rendered file, header included
+   *
+   * @generated from field: string config = 1;
+   */
+  config: string;
+
+  /**
+   * SHA-256 (hex) of config
+   *
+   * @generated from field: string config_hash = 2;
+   */
+  configHash: string;
+
+  /**
+   * where it is (or would be) written
+   *
+   * @generated from field: string path = 3;
+   */
+  path: string;
+
+  /**
+   * what nginx -t printed (APPLY and TEST)
+   *
+   * @generated from field: string test_output = 4;
+   */
+  testOutput: string;
+
+  /**
+   * @generated from field: string certificate_path = 5;
+   */
+  certificatePath: string;
+
+  /**
+   * @generated from field: string private_key_path = 6;
+   */
+  privateKeyPath: string;
+
+  /**
+   * what the upstream resolved to, e.g. "127.0.0.1:32768"
+   *
+   * @generated from field: string upstream_address = 7;
+   */
+  upstreamAddress: string;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ProxyApplyResult.
+ * Use `create(ProxyApplyResultSchema)` to create a new message.
+ */
+export const ProxyApplyResultSchema: GenMessage<ProxyApplyResult> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 55);
+
+/**
+ * @generated from message infrapilot.agent.v1.ProxyRemoveCommand
+ */
+export type ProxyRemoveCommand = Message<"infrapilot.agent.v1.ProxyRemoveCommand"> & {
+  /**
+   * @generated from field: string proxy_host_id = 1;
+   */
+  proxyHostId: string;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ProxyRemoveCommand.
+ * Use `create(ProxyRemoveCommandSchema)` to create a new message.
+ */
+export const ProxyRemoveCommandSchema: GenMessage<ProxyRemoveCommand> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 56);
+
+/**
+ * @generated from message infrapilot.agent.v1.ProxyRemoveResult
+ */
+export type ProxyRemoveResult = Message<"infrapilot.agent.v1.ProxyRemoveResult"> & {
+  /**
+   * false when there was nothing to remove
+   *
+   * @generated from field: bool removed = 1;
+   */
+  removed: boolean;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ProxyRemoveResult.
+ * Use `create(ProxyRemoveResultSchema)` to create a new message.
+ */
+export const ProxyRemoveResultSchema: GenMessage<ProxyRemoveResult> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 57);
+
+/**
+ * Puts (or removes) an ACME HTTP-01 answer in the webroot nginx serves under
+ * /.well-known/acme-challenge/.
+ *
+ * @generated from message infrapilot.agent.v1.ProxyChallengeCommand
+ */
+export type ProxyChallengeCommand = Message<"infrapilot.agent.v1.ProxyChallengeCommand"> & {
+  /**
+   * base64url, as the CA gave it
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+
+  /**
+   * the file's content
+   *
+   * @generated from field: string key_authorization = 2;
+   */
+  keyAuthorization: string;
+
+  /**
+   * @generated from field: bool remove = 3;
+   */
+  remove: boolean;
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ProxyChallengeCommand.
+ * Use `create(ProxyChallengeCommandSchema)` to create a new message.
+ */
+export const ProxyChallengeCommandSchema: GenMessage<ProxyChallengeCommand> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 58);
+
+/**
+ * @generated from message infrapilot.agent.v1.ProxyChallengeResult
+ */
+export type ProxyChallengeResult = Message<"infrapilot.agent.v1.ProxyChallengeResult"> & {
+};
+
+/**
+ * Describes the message infrapilot.agent.v1.ProxyChallengeResult.
+ * Use `create(ProxyChallengeResultSchema)` to create a new message.
+ */
+export const ProxyChallengeResultSchema: GenMessage<ProxyChallengeResult> = /*@__PURE__*/
+  messageDesc(file_infrapilot_agent_v1_agent, 59);
+
+/**
  * @generated from enum infrapilot.agent.v1.ContainerAction
  */
 export enum ContainerAction {
@@ -1806,6 +2366,45 @@ export enum DockerResourceKind {
  */
 export const DockerResourceKindSchema: GenEnum<DockerResourceKind> = /*@__PURE__*/
   enumDesc(file_infrapilot_agent_v1_agent, 1);
+
+/**
+ * @generated from enum infrapilot.agent.v1.ProxyApplyMode
+ */
+export enum ProxyApplyMode {
+  /**
+   * Refused by the agent (invalid_argument): a command must say what it wants.
+   *
+   * @generated from enum value: PROXY_APPLY_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Write, test with nginx -t, reload; restore the previous files if the test fails.
+   *
+   * @generated from enum value: PROXY_APPLY_MODE_APPLY = 1;
+   */
+  APPLY = 1,
+
+  /**
+   * Write, test, then restore the previous files whatever the outcome: nothing goes live.
+   *
+   * @generated from enum value: PROXY_APPLY_MODE_TEST = 2;
+   */
+  TEST = 2,
+
+  /**
+   * Only render: touches no file.
+   *
+   * @generated from enum value: PROXY_APPLY_MODE_RENDER = 3;
+   */
+  RENDER = 3,
+}
+
+/**
+ * Describes the enum infrapilot.agent.v1.ProxyApplyMode.
+ */
+export const ProxyApplyModeSchema: GenEnum<ProxyApplyMode> = /*@__PURE__*/
+  enumDesc(file_infrapilot_agent_v1_agent, 2);
 
 /**
  * @generated from service infrapilot.agent.v1.AgentService
