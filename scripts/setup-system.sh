@@ -14,7 +14,7 @@
 set -euo pipefail
 
 # What today's tests need, and what is merely checked.
-REQUIRED_COMPONENTS=(postgresql installer_tools chromium docker)
+REQUIRED_COMPONENTS=(postgresql installer_tools chromium docker nginx pebble)
 OPTIONAL_COMPONENTS=(redis)
 
 TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -349,6 +349,46 @@ ensure_docker() {
     }
   fi
   info "Docker: engine $(docker version --format '{{.Server.Version}}' 2>/dev/null), test image $DOCKER_TEST_IMAGE"
+}
+
+# ───────────────────────────── nginx ─────────────────────────────
+# The proxy tests run their own nginx instances (own config, loopback ports chosen by the
+# test); the system service is neither needed nor touched.
+
+NGINX_PATH=/usr/sbin/nginx
+
+nginx_runs() {
+  [[ -x "$NGINX_PATH" ]] && "$NGINX_PATH" -v >/dev/null 2>&1
+}
+
+ensure_nginx() {
+  if ! nginx_runs; then
+    log "Installing nginx for the reverse proxy tests"
+    # Without an init system the package's own start is skipped; with one it starts the
+    # stock site on port 80, which the tests do not use.
+    apt_install nginx || return 1
+    nginx_runs || {
+      fail "nginx was installed but $NGINX_PATH -v does not run"
+      return 1
+    }
+  fi
+  info "nginx: $("$NGINX_PATH" -v 2>&1 | sed 's/^nginx version: //') (proxy tests run their own instances)"
+}
+
+# ───────────────────────────── pebble ─────────────────────────────
+# Let's Encrypt's ACME test server and its DNS/challenge companion, for certificate issuance
+# tests; each test starts its own on free ports.
+
+ensure_pebble() {
+  if ! command -v pebble >/dev/null 2>&1 || ! command -v pebble-challtestsrv >/dev/null 2>&1; then
+    log "Installing pebble (ACME test server) for the certificate tests"
+    apt_install pebble || return 1
+  fi
+  command -v pebble >/dev/null 2>&1 && command -v pebble-challtestsrv >/dev/null 2>&1 || {
+    fail "pebble was installed but pebble or pebble-challtestsrv is not on PATH"
+    return 1
+  }
+  info "pebble: $(dpkg-query -W -f '${Version}' pebble 2>/dev/null || echo installed) (ACME tests start their own)"
 }
 
 # ───────────────────────────── main ─────────────────────────────
