@@ -5,12 +5,14 @@ import { registerAgentsCommands } from './commands/agents.command.js';
 import { registerApiKeysCommands } from './commands/api-keys.command.js';
 import { registerAuditCommand } from './commands/audit.command.js';
 import { registerAuthCommands } from './commands/auth.command.js';
+import { registerCertsCommands } from './commands/certs.command.js';
 import { registerContainersCommands } from './commands/containers.command.js';
 import { registerDockerResourceCommands } from './commands/docker-resources.command.js';
 import { registerEventsCommand } from './commands/events.command.js';
 import { registerMembersCommands } from './commands/members.command.js';
 import { registerMfaCommands } from './commands/mfa.command.js';
 import { registerOrgsCommands } from './commands/orgs.command.js';
+import { registerProxiesCommands } from './commands/proxies.command.js';
 import { registerServerCommands } from './commands/server.command.js';
 import { registerSessionsCommands } from './commands/sessions.command.js';
 import { registerStacksCommands } from './commands/stacks.command.js';
@@ -52,6 +54,8 @@ export function buildProgram(cli: CliRuntime): Command {
   registerContainersCommands(program, cli);
   registerStacksCommands(program, cli);
   registerDockerResourceCommands(program, cli);
+  registerProxiesCommands(program, cli);
+  registerCertsCommands(program, cli);
   return program;
 }
 

@@ -60,7 +60,9 @@ export function registerEventsCommand(program: Command, cli: CliRuntime): void {
             if (event.type === 'agent.enrolled') names.set(event.agentId, event.name);
             if (event.type === 'container.changed') containerNames.set(event.container.containerId, event.container.name);
             if (!wanted(event)) return;
-            printEvent(output, event, names.get(event.agentId) ?? event.agentId, containerNames);
+            // Certificates belong to the org, not to one host.
+            const agentId = 'agentId' in event ? event.agentId : undefined;
+            printEvent(output, event, agentId ? (names.get(agentId) ?? agentId) : '-', containerNames);
             printed += 1;
             if (options.limit !== undefined && printed >= options.limit) finish();
           },
@@ -102,5 +104,15 @@ function printEvent(output: Output, event: HostEvent, host: string, containerNam
       return output.line(`${event.at}  ${host}  container ${containerNames.get(event.containerId) ?? shortId(event.containerId)}: removed`);
     case 'containers.synced':
       return output.line(`${event.at}  ${host}  containers synced`);
+    case 'proxy.changed':
+      return output.line(`${event.at}  ${host}  proxy host ${event.proxyHostId}: changed`);
+    case 'proxy.drift_detected':
+      return output.line(`${event.at}  ${host}  proxy host ${event.domain}: ${event.path} ${event.reason === 'missing' ? 'is missing' : 'was changed by hand'} (drift)`);
+    case 'proxy.drift_resolved':
+      return output.line(`${event.at}  ${host}  proxy host ${event.domain}: drift resolved`);
+    case 'certificate.issued':
+      return output.line(`${event.at}  -  certificate ${event.certificateId}: issued`);
+    case 'certificate.failed':
+      return output.line(`${event.at}  -  certificate ${event.certificateId}: failed: ${event.error}`);
   }
 }
