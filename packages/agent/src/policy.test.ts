@@ -59,6 +59,23 @@ describe('loadPolicy', () => {
         backups: ['/var/backups/infrapilot'],
       },
       docker: { actions: ['start', 'stop', 'restart', 'remove'] },
+      // Debian's nginx layout, so a host with Debian's nginx needs no policy file.
+      proxy: {
+        server: 'nginx',
+        nginx: {
+          configDirectory: '/etc/nginx/conf.d',
+          certificateDirectory: '/etc/nginx/infrapilot-certs',
+          challengeDirectory: '/var/lib/infrapilot/acme-challenge',
+          logDirectory: '/var/log/nginx',
+          listenAddresses: ['*', '[::]'],
+          httpPort: 80,
+          httpsPort: 443,
+          test: ['/usr/sbin/nginx', '-t'],
+          reload: ['/usr/sbin/nginx', '-s', 'reload'],
+          start: ['/usr/sbin/nginx'],
+          pidFile: '/run/nginx.pid',
+        },
+      },
     });
     expect(policy).toEqual(DEFAULT_POLICY);
   });
@@ -94,7 +111,73 @@ paths:
       // A trailing slash names the same directory, so it is stored without one.
       paths: { proxy: ['/etc/caddy/sites'], backups: ['/var/backups/infrapilot'] },
       docker: { actions: ['start', 'stop', 'restart', 'remove'] },
+      proxy: DEFAULT_POLICY.proxy,
     });
+  });
+
+  it('reads a proxy section and keeps the defaults of the nginx keys it leaves out', async () => {
+    const path = await policyFile(`proxy:
+  nginx:
+    configDirectory: /srv/nginx/sites/
+    listenAddresses: ["127.0.0.1", "[::1]"]
+    httpPort: 8080
+    httpsPort: 8443
+    test: [/usr/sbin/nginx, -t, -c, /srv/nginx/nginx.conf]
+    pidFile: /srv/nginx/nginx.pid
+`);
+    const { policy } = await loadPolicy(path);
+    expect(policy.proxy).toEqual({
+      server: 'nginx',
+      nginx: {
+        ...DEFAULT_POLICY.proxy.nginx,
+        configDirectory: '/srv/nginx/sites',
+        listenAddresses: ['127.0.0.1', '[::1]'],
+        httpPort: 8080,
+        httpsPort: 8443,
+        test: ['/usr/sbin/nginx', '-t', '-c', '/srv/nginx/nginx.conf'],
+        pidFile: '/srv/nginx/nginx.pid',
+      },
+    });
+  });
+
+  it('refuses each bad proxy value, naming its key path', async () => {
+    const error = await loadError(`proxy:
+  server: caddy
+  nginx:
+    configDirectory: etc/nginx
+    certificateDirectory: "/etc/nginx/my certs"
+    challengeDirectory: /var/lib/$acme
+    listenAddresses: ["0.0.0.0:80", "::", "300.1.1.1"]
+    httpPort: 70000
+    test: [nginx, -t]
+    reload: []
+    start: [/usr/sbin/nginx, "*"]
+    pidFile: run/nginx.pid
+    worker: 4
+`);
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^proxy\.server: /),
+        'proxy.nginx.configDirectory: must be an absolute path, got "etc/nginx"',
+        expect.stringMatching(/^proxy\.nginx\.certificateDirectory: may contain only letters, digits/),
+        expect.stringMatching(/^proxy\.nginx\.challengeDirectory: may contain only letters, digits/),
+        'proxy.nginx.listenAddresses[0]: must be an IPv4 address, an IPv6 address in brackets, or "*"',
+        'proxy.nginx.listenAddresses[1]: must be an IPv4 address, an IPv6 address in brackets, or "*"',
+        'proxy.nginx.listenAddresses[2]: must be an IPv4 address, an IPv6 address in brackets, or "*"',
+        expect.stringMatching(/^proxy\.nginx\.httpPort: /),
+        'proxy.nginx.test[0]: program must be an absolute path, got "nginx"',
+        'proxy.nginx.reload: must name a program',
+        'proxy.nginx.start[1]: must be a plain argument, not a pattern',
+        'proxy.nginx.pidFile: must be an absolute path, got "run/nginx.pid"',
+        'proxy.nginx.worker: unknown key',
+      ]),
+    );
+    expect(error.problems).toHaveLength(13);
+  });
+
+  it('refuses the same port for HTTP and HTTPS', async () => {
+    const error = await loadError('proxy:\n  nginx:\n    httpPort: 8080\n    httpsPort: 8080\n');
+    expect(error.problems).toEqual(['proxy.nginx.httpsPort: must differ from httpPort']);
   });
 
   it('treats a file holding only comments as the defaults', async () => {

@@ -3,6 +3,7 @@
 // does not allow. Every mistake in it is an error, never a silent default, because a
 // misspelt key that fell back to a default could widen or narrow access unnoticed.
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
@@ -25,6 +26,14 @@ function absolutePathProblem(value: string): string | undefined {
     return `must not contain "." or ".." segments, got "${value}"`;
   }
   return undefined;
+}
+
+// A program named by its absolute, normalised path (no PATH lookup, no `//` or trailing `/`).
+function programPathProblem(program: string): string | undefined {
+  return (
+    absolutePathProblem(program) ??
+    (posix.normalize(program) !== program || program.endsWith('/') ? `must be a normalised path, got "${program}"` : undefined)
+  );
 }
 
 const DirectorySchema = z
@@ -51,11 +60,7 @@ const CommandPatternSchema = z
   .superRefine((pattern, ctx) => {
     const program = pattern[0];
     if (program !== undefined) {
-      const problem =
-        absolutePathProblem(program) ??
-        (posix.normalize(program) !== program || program.endsWith('/')
-          ? `must be a normalised path, got "${program}"`
-          : undefined);
+      const problem = programPathProblem(program);
       if (problem !== undefined) {
         ctx.addIssue({ code: 'custom', path: [0], message: `program ${problem}` });
       }
@@ -92,11 +97,33 @@ const DockerSchema = z
   })
   .strict();
 
-const ArgvSchema = z.array(ArgumentPatternSchema.refine((value) => value !== '*' && value !== '**', 'must be a plain argument, not a pattern')).min(1, 'must name a program');
+// A command the agent runs as it is (nginx -t, reload, start): the program by its
+// absolute path, as in `commands`, so PATH never decides which program runs.
+const ArgvSchema = z
+  .array(ArgumentPatternSchema.refine((value) => value !== '*' && value !== '**', 'must be a plain argument, not a pattern'))
+  .min(1, 'must name a program')
+  .superRefine((argv, ctx) => {
+    const program = argv[0];
+    if (program === undefined) return;
+    const problem = programPathProblem(program);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: [0], message: `program ${problem}` });
+  });
 
+// What nginx's `listen` takes before ":<port>": every address, an IPv4 one, or IPv6 in brackets.
 const ListenAddressSchema = z
   .string()
-  .regex(/^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]|\*)$/, 'must be an IPv4 address, an IPv6 address in brackets, or "*"');
+  .refine(
+    (value) => value === '*' || isIP(value) === 4 || (/^\[[0-9a-fA-F:.]+\]$/.test(value) && isIP(value.slice(1, -1)) === 6),
+    'must be an IPv4 address, an IPv6 address in brackets, or "*"',
+  );
+
+// The nginx directories end up unquoted in the configs the agent writes (root,
+// access_log, ssl_certificate): a space, `;`, `{`, `#`, a quote or `$` would change what
+// nginx reads, so such a directory is refused here, with its key path, at start.
+const NginxDirectorySchema = DirectorySchema.refine(
+  (value) => /^\/[A-Za-z0-9._@+/-]*$/.test(value),
+  'may contain only letters, digits and . _ @ + / - (it is written unquoted into nginx configs)',
+);
 
 /**
  * How the proxy capability drives nginx. Every default follows Debian's layout, so a host
@@ -105,13 +132,13 @@ const ListenAddressSchema = z
 const NginxSchema = z
   .object({
     // Where the agent writes one infrapilot-<id>.conf per proxy host (nginx.conf must include it).
-    configDirectory: DirectorySchema.default('/etc/nginx/conf.d'),
+    configDirectory: NginxDirectorySchema.default('/etc/nginx/conf.d'),
     // Certificates and keys of the proxy hosts (keys 0600).
-    certificateDirectory: DirectorySchema.default('/etc/nginx/infrapilot-certs'),
+    certificateDirectory: NginxDirectorySchema.default('/etc/nginx/infrapilot-certs'),
     // The webroot of ACME HTTP-01 answers, served under /.well-known/acme-challenge/.
-    challengeDirectory: DirectorySchema.default('/var/lib/infrapilot/acme-challenge'),
+    challengeDirectory: NginxDirectorySchema.default('/var/lib/infrapilot/acme-challenge'),
     // Each proxy host logs to <logDirectory>/infrapilot-<domain>.access.log and .error.log.
-    logDirectory: DirectorySchema.default('/var/log/nginx'),
+    logDirectory: NginxDirectorySchema.default('/var/log/nginx'),
     listenAddresses: z.array(ListenAddressSchema).min(1).default(() => ['*', '[::]']),
     httpPort: z.number().int().min(1).max(65535).default(80),
     httpsPort: z.number().int().min(1).max(65535).default(443),
@@ -127,7 +154,9 @@ const NginxSchema = z
       })
       .default('/run/nginx.pid'),
   })
-  .strict();
+  .strict()
+  // One port for both would make nginx serve TLS on the plain HTTP server blocks too.
+  .refine((nginx) => nginx.httpPort !== nginx.httpsPort, { message: 'must differ from httpPort', path: ['httpsPort'] });
 
 const ProxySchema = z
   .object({

@@ -1,7 +1,7 @@
-import { createDocker } from './capabilities/docker/index.js';
 import { AgentRuntime } from './connection/agent-runtime.js';
+import { createHostCapabilities } from './host-capabilities.js';
 import { createConsoleLogger, type AgentLogger } from './logger.js';
-import { DEFAULT_POLICY_PATH, capabilityAllowed, loadPolicy } from './policy.js';
+import { DEFAULT_POLICY_PATH, loadPolicy } from './policy.js';
 import { DEFAULT_STATE_DIR } from './connection/state-store.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -26,15 +26,8 @@ export async function runAgentUntilSignalled(options: { stateDir?: string; polic
     `InfraPilot agent ${AGENT_VERSION} starting (state dir ${stateDir}, ` +
       `${source === 'file' ? `policy ${policyPath}` : `no ${policyPath}: the safe default policy`})`,
   );
-  const docker = createDocker({ policy, policyPath, logger });
-  const runtime = new AgentRuntime({
-    stateDir,
-    policy,
-    logger,
-    capabilities: docker.capabilities,
-    // Heartbeats carry Docker's state only where the host owner allows the capability.
-    ...(capabilityAllowed(policy, 'docker') ? { docker: docker.state } : {}),
-  });
+  const host = createHostCapabilities({ policy, policyPath, logger });
+  const runtime = new AgentRuntime({ stateDir, ...host.runtimeOptions });
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     // A second signal while stopping: the operator does not want to wait.
@@ -50,7 +43,7 @@ export async function runAgentUntilSignalled(options: { stateDir?: string; polic
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await docker.close();
+    await host.close();
   }
   logger.info('Stopped');
 }

@@ -13,6 +13,7 @@ import {
   type AgentMessage,
   type ContainerEvent,
   type DockerState,
+  type ProxyState,
   type SystemMetrics,
 } from '@infrapilot/protocol/agent';
 import { MetricsCollector, type SystemMetricsSample } from '../capabilities/metrics/metrics-collector.js';
@@ -36,6 +37,12 @@ export interface DockerStateSource {
   onEvent(listener: (event: ContainerEvent) => void): void;
 }
 
+/** What the proxy capability offers the runtime (capabilities/proxy). */
+export interface ProxyStateSource {
+  /** nginx's availability and every managed file with its current SHA-256 (drift shows here). */
+  state(): Promise<ProxyState>;
+}
+
 /** The control plane turned this agent away for good: removed, or a certificate it no longer knows. */
 export class AgentRejectedError extends Error {}
 
@@ -47,10 +54,12 @@ export interface AgentRuntimeOptions {
   logger?: AgentLogger;
   backoff?: BackoffOptions;
   metrics?: { collect(): Promise<SystemMetricsSample> };
-  /** Extra capabilities beyond `system` (docker, exec, later proxy, ...). */
+  /** Extra capabilities beyond `system` (docker, exec, proxy, ...). */
   capabilities?: Capability[];
   /** The host's Docker view: its state rides on every heartbeat, its events go up at once. */
   docker?: DockerStateSource;
+  /** The host's reverse proxy: its state rides on every heartbeat. */
+  proxy?: ProxyStateSource;
   /** Heartbeat interval until the server says otherwise. */
   initialHeartbeatIntervalSeconds?: number;
 }
@@ -310,7 +319,11 @@ export class AgentRuntime extends EventEmitter<AgentRuntimeEvents> {
         this.logger.warn(`Could not read Docker's state: ${describe(error)}`);
         return undefined;
       });
-      const response = await connection.client.heartbeat({ metrics: sample, agentVersion: AGENT_VERSION, docker }, { timeoutMs: HEARTBEAT_TIMEOUT_MS });
+      const proxy = await this.options.proxy?.state().catch((error: unknown) => {
+        this.logger.warn(`Could not read the proxy's state: ${describe(error)}`);
+        return undefined;
+      });
+      const response = await connection.client.heartbeat({ metrics: sample, agentVersion: AGENT_VERSION, docker, proxy }, { timeoutMs: HEARTBEAT_TIMEOUT_MS });
       this.failedHeartbeats = 0;
       if (response.heartbeatIntervalSeconds > 0) this.heartbeatIntervalSeconds = response.heartbeatIntervalSeconds;
       this.emit('heartbeat', { acknowledged: response.acknowledged });

@@ -128,7 +128,7 @@ function builtAgentBundle(): string | undefined {
  * reported and the control plane keeps running without it.
  */
 async function startLocalAgent(cli: CliRuntime, running: RunningServer, policyPath?: string): Promise<{ stop(): Promise<void> } | undefined> {
-  const { AgentRuntime, AgentRejectedError, StateStore, capabilityAllowed, createConsoleLogger, createDocker, joinControlPlane, loadPolicy } = await import('@infrapilot/agent');
+  const { AgentRuntime, AgentRejectedError, StateStore, createConsoleLogger, createHostCapabilities, joinControlPlane, loadPolicy } = await import('@infrapilot/agent');
   const stateDir = join(running.config.dataDir, 'agent');
   const address = `${loopbackHostFor(running.config.grpcHost)}:${running.grpcPort}`;
   const serverUrl = `https://${address}`;
@@ -158,16 +158,9 @@ async function startLocalAgent(cli: CliRuntime, running: RunningServer, policyPa
   }
   // The gRPC port may differ from the one it joined on (--grpc-port, or 0 in tests).
   const logger = createConsoleLogger(cli.context.env);
-  // Docker on this machine, exactly as a remote host's agent serves it.
-  const docker = createDocker({ policy, logger, ...(policyPath ? { policyPath } : {}) });
-  const runtime = new AgentRuntime({
-    stateDir,
-    serverUrl,
-    policy,
-    logger,
-    capabilities: docker.capabilities,
-    ...(capabilityAllowed(policy, 'docker') ? { docker: docker.state } : {}),
-  });
+  // Docker, exec and the reverse proxy on this machine, exactly as a remote host's agent serves them.
+  const host = createHostCapabilities({ policy, logger, ...(policyPath ? { policyPath } : {}) });
+  const runtime = new AgentRuntime({ stateDir, serverUrl, ...host.runtimeOptions });
   runtime.once('connected', ({ agentId }) => {
     cli.context.stdout.write(`  Local agent: ${agentId} (connected over gRPC+mTLS on ${address})\n`);
   });
@@ -181,7 +174,7 @@ async function startLocalAgent(cli: CliRuntime, running: RunningServer, policyPa
   return {
     async stop() {
       await runtime.stop();
-      await docker.close();
+      await host.close();
     },
   };
 }

@@ -140,7 +140,9 @@ export const HeaderValueSchema = z
   .max(4096, 'must be at most 4096 characters')
   .regex(/^[\x20-\x7e]*$/, 'may contain only printable ASCII characters (no newlines, tabs or other control characters)')
   .refine((value) => !value.includes('$'), 'must not contain "$" (nginx would read it as a variable)')
-  .refine((value) => value.trim() === value, 'must not start or end with a space');
+  .refine((value) => value.trim() === value, 'must not start or end with a space')
+  // nginx reads at most 4095 bytes as one token; quotes and escapes count.
+  .refine((value) => quoteNginxString(value).length <= 4095, 'is too long for nginx once quoted and escaped (at most 4095 characters, counting quotes and backslash escapes)');
 
 /** Quotes a value validated by HeaderValueSchema as an nginx string: `"` and `\` are escaped. */
 export function quoteNginxString(value: string): string {

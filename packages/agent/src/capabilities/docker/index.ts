@@ -5,6 +5,7 @@ import { execCapability } from '../exec/exec.capability.js';
 import type { ExecStreamOptions } from '../exec/container-exec.js';
 import type { Capability } from '../registry.js';
 import type { LogStreamOptions } from './container-logs.js';
+import { containerResolverOf, type ContainerResolver } from './container-resolver.js';
 import { dockerCapability } from './docker.capability.js';
 import { DockerEngine, resolveDockerSocket } from './docker-engine.js';
 import { DockerMonitor, type DockerMonitorOptions } from './docker-monitor.js';
@@ -32,6 +33,8 @@ export interface AgentDocker {
   state: DockerStateSource;
   /** Where the agent reaches Docker, e.g. "unix:///var/run/docker.sock". */
   endpoint: string;
+  /** Looks up containers for other capabilities (the proxy resolves container upstreams with it). */
+  containers: ContainerResolver;
   /** Stops following Docker; leaves no timer or connection behind. */
   close(): Promise<void>;
 }
@@ -53,6 +56,7 @@ export function createDocker(options: CreateDockerOptions): AgentDocker {
     ],
     state: monitor,
     endpoint: engine.endpoint,
+    containers: containerResolverOf(engine),
     close: () => monitor.close(),
   };
 }
@@ -60,4 +64,5 @@ export function createDocker(options: CreateDockerOptions): AgentDocker {
 export { DockerMonitor, type DockerMonitorOptions } from './docker-monitor.js';
 export { DockerEngine, resolveDockerSocket, DEFAULT_DOCKER_SOCKET, type DockerSocket } from './docker-engine.js';
 export type { LogStreamOptions } from './container-logs.js';
+export type { ContainerResolver } from './container-resolver.js';
 export type { ExecStreamOptions } from '../exec/container-exec.js';
