@@ -6,7 +6,7 @@ import { InfraPilotClient } from '@infrapilot/client';
 import { type App, buildApp } from '../app.js';
 import type { AgentGateway } from '../gateway/agent-gateway.js';
 import { bootstrapFirstAdmin } from '../bootstrap-admin.js';
-import { loadConfig } from '../config.js';
+import { loadConfig, type ServerConfigOverrides } from '../config.js';
 import type { Dialect } from '../db/connect.js';
 import { FakeClock } from './fake-clock.js';
 import { freePort } from './free-port.js';
@@ -43,7 +43,7 @@ export interface TestServer {
 export async function startTestServer(
   dialect: Dialect,
   reuse?: { database: TestDatabase; dataDir: string; masterKey: string; clock?: FakeClock },
-  options: { grpcPort?: number; heartbeatIntervalSeconds?: number; agentBundlePath?: string; webRoot?: string } = {},
+  options: { grpcPort?: number; heartbeatIntervalSeconds?: number; agentBundlePath?: string; webRoot?: string; config?: ServerConfigOverrides } = {},
 ): Promise<TestServer & { database: TestDatabase }> {
   const database = reuse?.database ?? (await createTestDatabase(dialect));
   const dataDir = reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'infrapilot-data-'));
@@ -64,6 +64,7 @@ export async function startTestServer(
       ...(options.agentBundlePath ? { agentBundlePath: options.agentBundlePath } : {}),
       ...(options.webRoot ? { webRoot: options.webRoot } : {}),
       logLevel: 'silent',
+      ...options.config,
     },
     {},
   );
