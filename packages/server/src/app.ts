@@ -44,16 +44,21 @@ import { AuthService } from './modules/auth/auth.service.js';
 import { LoginThrottle } from './modules/auth/login-throttle.js';
 import { RefreshCookie } from './modules/auth/refresh-cookie.js';
 import { SessionsService } from './modules/auth/sessions.service.js';
+import { type CertificatesService, certificateCovers, createCertificatesModule } from './modules/certificates/index.js';
 import { type ContainerSessionsService, type ContainersService, createContainersModule, serializeRequestForLog } from './modules/containers/index.js';
 import { LiveUpdates } from './modules/live/live-updates.js';
 import { LIVE_OPENAPI_PATHS, liveRoutes } from './modules/live/live.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { OrgsRepo } from './modules/orgs/orgs.repo.js';
+import { createProxiesModule, type ProxiesService } from './modules/proxies/index.js';
 import { orgsRoutes } from './modules/orgs/orgs.routes.js';
 import { OrgsService } from './modules/orgs/orgs.service.js';
 import { UsersRepo } from './modules/users/users.repo.js';
 import { usersRoutes } from './modules/users/users.routes.js';
 import { UsersService } from './modules/users/users.service.js';
+
+/** ACME certificates are renewed this many days before they expire (DESIGN: 30). */
+const CERTIFICATE_RENEW_BEFORE_DAYS = 30;
 
 export interface AppOptions {
   clock?: Clock;
@@ -72,6 +77,8 @@ export interface Services {
   agents: AgentsService;
   containers: ContainersService;
   containerSessions: ContainerSessionsService;
+  proxies: ProxiesService;
+  certificates: CertificatesService;
 }
 
 /** One registered route and what it declares; the RBAC test walks these. */
@@ -160,7 +167,46 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
     clock,
     onAuditFailure: (error) => http.log.error({ err: error }, 'could not write an exec session audit row'),
   });
-  const services: Services = { orgs, users, auth, sessions, apiKeys, audit, agents, containers: containers.containers, containerSessions: containers.sessions };
+  // Both log through the HTTP server's logger, created below (called only once requests or the bus run).
+  const moduleLogger = {
+    info: (object: object, message: string) => http.log.info(object, message),
+    warn: (object: object, message: string) => http.log.warn(object, message),
+  };
+  const certificates = createCertificatesModule({
+    database,
+    transaction,
+    hosts: agents,
+    commands,
+    bus,
+    secretBox,
+    clock,
+    settings: { directoryUrl: config.acmeDirectoryUrl, caFile: config.acmeCaFile, email: config.acmeEmail, renewBeforeDays: CERTIFICATE_RENEW_BEFORE_DAYS },
+    logger: moduleLogger,
+  });
+  const proxies = createProxiesModule({
+    database,
+    transaction,
+    hosts: agents,
+    commands,
+    certificates: certificates.certificates,
+    covers: certificateCovers,
+    bus,
+    clock,
+    logger: moduleLogger,
+  });
+  const services: Services = {
+    orgs,
+    users,
+    auth,
+    sessions,
+    apiKeys,
+    audit,
+    agents,
+    containers: containers.containers,
+    containerSessions: containers.sessions,
+    proxies: proxies.proxies,
+    certificates: certificates.certificates,
+  };
   const live = new LiveUpdates(bus);
   const socketEntitlements = new SocketEntitlements();
 
@@ -223,6 +269,8 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
       await api.register(auditRoutes, { audit });
       await api.register(agentsRoutes, { agents });
       await api.register(containers.routes, { containers: containers.containers, sessions: containers.sessions });
+      await api.register(proxies.routes, { proxies: proxies.proxies });
+      await api.register(certificates.routes, { certificates: certificates.certificates });
       await api.register(containers.socketRoutes, {
         sessions: containers.sessions,
         entitlements: socketEntitlements,
@@ -248,6 +296,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
   sweep.unref();
   prune.unref();
   socketRecheck.unref();
+  certificates.renewal.start(config.certificateRenewalCheckSeconds * 1000);
   let gateway: AgentGateway | undefined;
 
   return {
@@ -279,6 +328,7 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
         logger: http.log,
         metrics: gatewayMetrics,
         docker: containers.sync,
+        proxy: proxies.sync,
       });
       // With port 0 (tests), join commands must name the port actually bound.
       if (!config.agentServerUrl && config.grpcPort === 0) {
@@ -290,9 +340,13 @@ export async function buildApp(config: ServerConfig, options: AppOptions = {}): 
       clearInterval(sweep);
       clearInterval(prune);
       clearInterval(socketRecheck);
+      certificates.renewal.stop();
+      proxies.close();
       live.close();
       await gateway?.close();
       await http.close();
+      // An ACME order still running would write to a closed database.
+      await certificates.settled();
       await database.destroy();
     },
   };

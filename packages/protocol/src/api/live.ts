@@ -30,5 +30,20 @@ export const LiveEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('container.changed'), agentId: IdSchema, container: ContainerSchema, event: z.string().describe("Docker's action, e.g. start, die") }),
   z.object({ type: z.literal('container.removed'), agentId: IdSchema, containerId: z.string(), at: TimestampSchema }),
   z.object({ type: z.literal('containers.synced'), agentId: IdSchema, at: TimestampSchema }),
+  z.object({ type: z.literal('proxy.changed'), agentId: IdSchema, proxyHostId: IdSchema, at: TimestampSchema }).describe('A proxy host was created, changed, re-applied or removed'),
+  z
+    .object({
+      type: z.literal('proxy.drift_detected'),
+      agentId: IdSchema,
+      proxyHostId: IdSchema,
+      domain: z.string(),
+      reason: z.enum(['modified', 'missing']),
+      path: z.string(),
+      at: TimestampSchema,
+    })
+    .describe("A proxy host's managed file on its host was edited by hand or removed"),
+  z.object({ type: z.literal('proxy.drift_resolved'), agentId: IdSchema, proxyHostId: IdSchema, domain: z.string(), at: TimestampSchema }),
+  z.object({ type: z.literal('certificate.issued'), certificateId: IdSchema, at: TimestampSchema }),
+  z.object({ type: z.literal('certificate.failed'), certificateId: IdSchema, error: z.string(), at: TimestampSchema }),
 ]);
 export type LiveEvent = z.infer<typeof LiveEventSchema>;

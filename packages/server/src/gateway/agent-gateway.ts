@@ -12,6 +12,7 @@ import {
   type AgentMessage,
   type ContainerEvent,
   type DockerState,
+  type ProxyState,
   type ServerMessage,
 } from '@infrapilot/protocol/agent';
 import { AppError } from '../errors.js';
@@ -51,6 +52,11 @@ export interface DockerStateSink {
   recordEvent(principal: AgentPrincipal, event: ContainerEvent): Promise<void>;
 }
 
+/** Where each heartbeat's reverse proxy state goes (the proxies module): proxy_servers and drift. */
+export interface ProxyStateSink {
+  recordState(principal: AgentPrincipal, state: ProxyState): Promise<void>;
+}
+
 export interface AgentGatewayOptions {
   host: string;
   port: number;
@@ -60,6 +66,7 @@ export interface AgentGatewayOptions {
   logger: GatewayLogger;
   metrics: GatewayMetrics;
   docker?: DockerStateSink;
+  proxy?: ProxyStateSink;
 }
 
 export interface AgentGateway {
@@ -173,6 +180,12 @@ export async function startAgentGateway(options: AgentGatewayOptions): Promise<A
           // Containers are a view that the next heartbeat heals: a failure here must not fail the heartbeat.
           await options.docker.recordState(principal, request.docker).catch((error: unknown) => {
             logger.warn({ agentId: principal.agentId, err: error instanceof Error ? error.message : String(error) }, 'could not record Docker state');
+          });
+        }
+        if (request.proxy && options.proxy) {
+          // Like Docker's: the next heartbeat brings the same facts again, so a failure only waits for it.
+          await options.proxy.recordState(principal, request.proxy).catch((error: unknown) => {
+            logger.warn({ agentId: principal.agentId, err: error instanceof Error ? error.message : String(error) }, 'could not record the proxy state');
           });
         }
         return { acknowledged: true, heartbeatIntervalSeconds: interval };

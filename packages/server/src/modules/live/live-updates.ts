@@ -46,6 +46,14 @@ export class LiveUpdates {
       bus.subscribe('container.changed', ({ orgId, agentId, container, event }) => later(orgId, { type: 'container.changed', agentId, container, event })),
       bus.subscribe('container.removed', ({ orgId, agentId, containerId, at }) => later(orgId, { type: 'container.removed', agentId, containerId, at })),
       bus.subscribe('containers.synced', ({ orgId, agentId, at }) => later(orgId, { type: 'containers.synced', agentId, at })),
+      bus.subscribe('proxy.changed', ({ orgId, agentId, proxyHostId, at }) => later(orgId, { type: 'proxy.changed', agentId, proxyHostId, at })),
+      bus.subscribe('proxy.drift_detected', ({ orgId, agentId, proxyHostId, domain, reason, path, at }) =>
+        later(orgId, { type: 'proxy.drift_detected', agentId, proxyHostId, domain, reason, path, at }),
+      ),
+      bus.subscribe('proxy.drift_resolved', ({ orgId, agentId, proxyHostId, domain, at }) => later(orgId, { type: 'proxy.drift_resolved', agentId, proxyHostId, domain, at })),
+      bus.subscribe('certificate.issued', ({ orgId, certificateId, at }) => later(orgId, { type: 'certificate.issued', certificateId, at })),
+      // The error can quote a CA's long answer; the certificate's lastError has all of it.
+      bus.subscribe('certificate.failed', ({ orgId, certificateId, error, at }) => later(orgId, { type: 'certificate.failed', certificateId, error: error.slice(0, 500), at })),
     ];
     this.recheckTimer = setInterval(() => void this.recheckAll(), RECHECK_INTERVAL_MS);
     this.recheckTimer.unref();

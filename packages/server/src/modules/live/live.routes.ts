@@ -12,7 +12,9 @@ const LONGEST_SOCKET_MS = 15 * 60 * 1000;
 const DESCRIPTION =
   'Offer the subprotocols `infrapilot.v1` and `bearer.<access token or API key>` (a browser cannot set headers on a WebSocket); ' +
   'pass the org as `?org=<id or slug>`. Frames are JSON `{type, ...}`: ready, agent.enrolled, agent.status_changed, agent.removed, agent.sample, ' +
-  'container.changed (a Docker event changed a container), container.removed, containers.synced (a heartbeat changed a host\'s container list) ' +
+  'container.changed (a Docker event changed a container), container.removed, containers.synced (a heartbeat changed a host\'s container list), ' +
+  'proxy.changed (a proxy host was created, changed, re-applied or removed), proxy.drift_detected, proxy.drift_resolved (a managed nginx file was edited by hand, or matches again), ' +
+  'certificate.issued, certificate.failed ' +
   '(LiveEventSchema in packages/protocol/src/api/live.ts). ' +
   `The server closes with ${LIVE_CLOSE_TOKEN_EXPIRED} when the access token expires or the credentials are no longer valid: refresh and reconnect.`;
 

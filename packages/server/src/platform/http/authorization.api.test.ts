@@ -7,7 +7,9 @@ import { ApiError, type InfraPilotClient } from '@infrapilot/client';
 import { type Permission, type Role, ROLES, roleAllows } from '@infrapilot/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totp } from '../../modules/auth/totp.js';
-import { type DockerTestAgent, startDockerAgent, STOPPABLE_COMMAND, TestContainers } from '../../test-helpers/docker.js';
+import { createSelfSignedCertificate } from '../../modules/certificates/self-signed.js';
+import { STOPPABLE_COMMAND, TestContainers } from '../../test-helpers/docker.js';
+import { type ProxyTestAgent, proxyReported, startProxyAgent, startTestNginx, type TestNginx } from '../../test-helpers/proxy.js';
 import { eventually } from '../../test-helpers/test-agent.js';
 import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
 import { startTestServer, type TestServer } from '../../test-helpers/test-server.js';
@@ -24,9 +26,10 @@ interface World {
   /** People of the "default" org, one per role. */
   credentials: Record<Role, { email: string; password: string }>;
   /** Resources of an org none of them belongs to. */
-  foreign: { orgId: string; orgSlug: string; userId: string; apiKeyId: string; agentId: string; enrollmentTokenId: string };
-  /** A real agent of the default org with Docker (exec allowed), connected, so commands to it succeed. */
-  agent: DockerTestAgent;
+  foreign: { orgId: string; orgSlug: string; userId: string; apiKeyId: string; agentId: string; enrollmentTokenId: string; certificateId: string };
+  /** A real agent of the default org with Docker (exec allowed) and a proxy (a test nginx), connected, so commands to it succeed. */
+  agent: ProxyTestAgent;
+  nginx: TestNginx;
   /** Containers on this machine's dockerd for the container routes. */
   containers: TestContainers;
   /** A running container of the agent, and a compose stack of one. */
@@ -71,6 +74,31 @@ function containerRoute(extra: Omit<SampleRequest, 'params'> = {}): RouteCase {
   return {
     sample: async (world) => ({ params: { id: world.agent.agentId, cid: world.containerName }, ...extra }),
     foreignParams: (world) => ({ id: world.foreign.agentId, cid: world.containerName }),
+  };
+}
+
+/** A proxy host body no other call uses; nginx -t does not need its upstream to answer. */
+function proxyBody(): { domain: string; upstream: { kind: 'address'; host: string; port: number } } {
+  return { domain: `rbac-${sequence++}-${Date.now()}.test`, upstream: { kind: 'address', host: '127.0.0.1', port: 9 } };
+}
+
+/** A route about a proxy host of the world's agent, made fresh for each call. */
+function proxyRoute(extra: () => Omit<SampleRequest, 'params'> = () => ({})): RouteCase {
+  return {
+    sample: async (world) => {
+      const created = await world.server.admin.proxies.create(world.agent.agentId, proxyBody());
+      return { params: { id: world.agent.agentId, pid: created.id }, ...extra() };
+    },
+    foreignParams: (world) => ({ id: world.foreign.agentId, pid: randomUUID() }),
+  };
+}
+
+/** A certificate of the default org, made fresh for each call. */
+function certificateRoute(expectAllowed?: number): RouteCase {
+  return {
+    ...(expectAllowed ? { expectAllowed } : {}),
+    sample: async (world) => ({ params: { id: (await world.server.admin.certificates.createSelfSigned({ domains: [`cert-${sequence++}.test`], days: 1 })).id } }),
+    foreignParams: (world) => ({ id: world.foreign.certificateId }),
   };
 }
 
@@ -253,6 +281,38 @@ const ROUTES: Record<string, RouteCase> = {
     sample: async (world) => ({ params: { id: world.agent.agentId } }),
     foreignParams: (world) => ({ id: world.foreign.agentId }),
   },
+  'GET /api/v1/proxies': { sample: async () => ({ query: { limit: '5' } }) },
+  'GET /api/v1/agents/:id/proxies': {
+    sample: async (world) => ({ params: { id: world.agent.agentId } }),
+    foreignParams: (world) => ({ id: world.foreign.agentId }),
+  },
+  'POST /api/v1/agents/:id/proxies': {
+    sample: async (world) => ({ params: { id: world.agent.agentId }, body: proxyBody() }),
+    foreignParams: (world) => ({ id: world.foreign.agentId }),
+  },
+  'GET /api/v1/agents/:id/proxies/:pid': proxyRoute(),
+  'PUT /api/v1/agents/:id/proxies/:pid': proxyRoute(() => ({ body: proxyBody() })),
+  'DELETE /api/v1/agents/:id/proxies/:pid': proxyRoute(),
+  'POST /api/v1/agents/:id/proxies/:pid/ssl': proxyRoute(() => ({ body: { source: 'self_signed', days: 1 } })),
+  'GET /api/v1/agents/:id/proxies/:pid/config': proxyRoute(),
+  'POST /api/v1/agents/:id/proxies/:pid/test': proxyRoute(),
+  'GET /api/v1/agents/:id/proxy': {
+    sample: async (world) => ({ params: { id: world.agent.agentId } }),
+    foreignParams: (world) => ({ id: world.foreign.agentId }),
+  },
+  'GET /api/v1/certificates': { sample: async () => ({ query: { limit: '5' } }) },
+  'POST /api/v1/certificates': {
+    sample: async () => {
+      const pair = await createSelfSignedCertificate([`upload-${sequence++}.test`], 1, new Date());
+      return { body: { certificatePem: pair.certificatePem, privateKeyPem: pair.privateKeyPem } };
+    },
+  },
+  'POST /api/v1/certificates/self-signed': { sample: async () => ({ body: { domains: [`self-${sequence++}.test`], days: 1 } }) },
+  'GET /api/v1/certificates/acme': { sample: async () => ({}) },
+  'GET /api/v1/certificates/:id': certificateRoute(),
+  'DELETE /api/v1/certificates/:id': certificateRoute(),
+  // Only ACME certificates renew: a self-signed one reached the service, which refused it.
+  'POST /api/v1/certificates/:id/renew': certificateRoute(409),
 };
 
 /** Creates an account that belongs only to an org of its own. */
@@ -314,6 +374,7 @@ describeOnBothDialects('authorization: every route × every role × another org'
     const key = await founder.apiKeys.create({ name: 'elsewhere', role: 'viewer' });
     const foreignAgentId = await enrolledAgent(world, founder);
     const foreignToken = await founder.agents.create({ name: 'elsewhere-host' });
+    const foreignCertificate = await founder.certificates.createSelfSigned({ domains: ['elsewhere.test'], days: 1 });
     world.foreign = {
       orgId: org.id,
       orgSlug: org.slug,
@@ -321,8 +382,11 @@ describeOnBothDialects('authorization: every route × every role × another org'
       apiKeyId: key.apiKey.id,
       agentId: foreignAgentId,
       enrollmentTokenId: foreignToken.enrollmentToken.id,
+      certificateId: foreignCertificate.id,
     };
-    world.agent = await startDockerAgent(admin, 'rbac-host');
+    world.nginx = await startTestNginx();
+    world.agent = await startProxyAgent(admin, 'rbac-host', { nginx: world.nginx });
+    await proxyReported(admin, world.agent.agentId);
     await eventually(async () => (await admin.agents.get(world.agent.agentId)).connected, 'the default org’s agent connects');
     world.containers = new TestContainers();
     world.containerName = (await world.containers.run('rbac', STOPPABLE_COMMAND)).name;
@@ -333,6 +397,7 @@ describeOnBothDialects('authorization: every route × every role × another org'
   afterAll(async () => {
     await world.containers?.removeAll();
     await world.agent?.destroy();
+    await world.nginx?.stop();
     await world.server?.destroy();
     for (const dir of world.stateDirs ?? []) rmSync(dir, { recursive: true, force: true });
   });
