@@ -4,6 +4,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InfraPilotClient } from '@infrapilot/client';
+// A relative import, not @infrapilot/agent/test-helpers/nginx: that export exists only
+// under the "@infrapilot/source" condition, which Playwright's loader does not set.
+import { startTestNginx } from '../../agent/src/test-helpers/nginx';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 export const ADMIN_EMAIL = 'admin@example.com';
@@ -47,9 +50,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const httpPort = await freePort();
   const grpcPort = await freePort();
   const baseUrl = `http://127.0.0.1:${httpPort}`;
-  // The local agent's policy: the safe defaults plus exec, so the browser terminal has a shell to open.
+  // A test nginx of its own (loopback ports, its own directories) for the local agent's
+  // proxy capability, so the proxy pages drive a real nginx and never the system's.
+  const nginx = await startTestNginx();
+  // The local agent's policy: the safe defaults plus exec, so the browser terminal has a
+  // shell to open, and the proxy section pointing at that nginx. (YAML reads JSON.)
   const agentPolicy = join(dataDir, 'agent-policy.yaml');
-  writeFileSync(agentPolicy, 'capabilities:\n  exec: true\n');
+  writeFileSync(agentPolicy, `${JSON.stringify({ capabilities: { exec: true }, proxy: nginx.proxyPolicy }, null, 2)}\n`);
   const output: string[] = [];
   const server = spawn(
     process.execPath,
@@ -77,12 +84,14 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await waitFor('the local agent to be active', async () => ((await admin.agents.list()).items.some((agent) => agent.status === 'active') ? true : undefined), 60_000, server);
   } catch (error) {
     server.kill('SIGKILL');
+    await nginx.stop();
     throw new Error(`${(error as Error).message}\n--- infrapilot up output ---\n${output.join('')}`);
   }
 
   process.env.E2E_BASE_URL = baseUrl;
   process.env.E2E_DATA_DIR = dataDir;
   process.env.E2E_GRPC_PORT = String(grpcPort);
+  process.env.E2E_NGINX_HTTP_PORT = String(nginx.httpPort);
   return async () => {
     server.kill('SIGTERM');
     await new Promise((done) => {
@@ -95,6 +104,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
         done(undefined);
       });
     });
+    await nginx.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
 }

@@ -20,7 +20,7 @@ function runCommand(args: string[]): Promise<string> {
 test('the local host is active with CPU points, and a host joined with the dialog command appears live', async ({ page }) => {
   await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
   await screenshot(page, 'overview');
-  await page.getByRole('link', { name: 'Hosts' }).click();
+  await page.getByRole('link', { name: 'Hosts', exact: true }).click();
   const rows = page.locator('tr[data-host-id]');
   await expect(rows.first().getByTestId('host-status')).toHaveText('active');
   await screenshot(page, 'hosts');
@@ -35,7 +35,7 @@ test('the local host is active with CPU points, and a host joined with the dialo
   await screenshot(page, 'host-detail');
 
   // Add a host from the dialog and run its join command for real, in another state dir.
-  await page.getByRole('link', { name: 'Hosts' }).click();
+  await page.getByRole('link', { name: 'Hosts', exact: true }).click();
   await page.getByRole('button', { name: 'Add host' }).click();
   await page.getByLabel('Host name').fill('e2e-second-host');
   await page.getByRole('button', { name: 'Create join command' }).click();

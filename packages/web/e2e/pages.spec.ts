@@ -37,7 +37,7 @@ test('every page renders for an admin, in light and dark, at desktop and phone w
   await expect(page.getByRole('button', { name: 'Open navigation' })).toBeVisible();
   await screenshot(page, 'overview-phone-dark');
   await page.getByRole('button', { name: 'Open navigation' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Hosts' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Hosts', exact: true }).click();
   await expect(page.locator('tr[data-host-id]').first()).toBeVisible();
   await screenshot(page, 'hosts-phone-dark');
 });

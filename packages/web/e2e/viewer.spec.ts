@@ -5,7 +5,7 @@ test('a viewer sees no buttons that change things, and a forced API call from th
   const viewer = await createPerson('viewer', 'viewer');
   await signIn(page, viewer.email, viewer.password);
 
-  await page.getByRole('link', { name: 'Hosts' }).click();
+  await page.getByRole('link', { name: 'Hosts', exact: true }).click();
   await expect(page.locator('tr[data-host-id]').first()).toBeVisible();
   await expect(page.getByRole('button', { name: 'Add host' })).toHaveCount(0);
   await page.locator('tr[data-host-id]').first().getByRole('link').click();

@@ -1,4 +1,4 @@
-import { Boxes, Building2, ChevronDown, KeyRound, Layers, LayoutDashboard, LogOut, Menu, Monitor, Moon, ScrollText, Server, Sun, User, Users } from 'lucide-react';
+import { Boxes, Building2, ChevronDown, Globe, KeyRound, Layers, LayoutDashboard, LogOut, Menu, Monitor, Moon, ScrollText, Server, ShieldCheck, Sun, User, Users } from 'lucide-react';
 import type { Permission } from '@infrapilot/protocol';
 import { type ComponentType, useState } from 'react';
 import { Link, NavLink, Outlet, useLocation } from 'react-router';
@@ -16,6 +16,7 @@ import {
 import { useToast } from '../components/ui/toast';
 import { useContainersLiveCache } from '../features/containers/containers-live-cache';
 import { useHostsLiveCache } from '../features/hosts/hosts-live-cache';
+import { useProxiesLiveCache } from '../features/proxies/proxies-live-cache';
 import { lowerCaseRoleLabel } from '../features/members/roles';
 import { cn } from '../lib/class-names';
 import { describeError } from '../lib/error-text';
@@ -48,6 +49,8 @@ const NAV: NavItem[] = [
   { to: '/hosts', label: 'Hosts', icon: Server, permission: 'agents:read' },
   { to: '/containers', label: 'Containers', icon: Boxes, permission: 'containers:read' },
   { to: '/stacks', label: 'Stacks', icon: Layers, permission: 'containers:read' },
+  { to: '/proxies', label: 'Proxy hosts', icon: Globe, permission: 'proxies:read' },
+  { to: '/certificates', label: 'Certificates', icon: ShieldCheck, permission: 'proxies:read' },
   { to: '/members', label: 'Members', icon: Users, permission: 'members:read' },
   { to: '/users', label: 'Users', icon: User, permission: 'users:manage' },
   { to: '/api-keys', label: 'API keys', icon: KeyRound, permission: 'apikeys:read' },
@@ -62,6 +65,7 @@ export function Shell() {
     <LiveSocketProvider orgId={org?.id ?? null}>
       <HostsLiveCache />
       <ContainersLiveCache />
+      <ProxiesLiveCache />
       <div className="min-h-screen md:grid md:grid-cols-[14rem_1fr]">
         <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-card focus:p-2">
           Skip to content
@@ -101,6 +105,11 @@ function HostsLiveCache() {
 
 function ContainersLiveCache() {
   useContainersLiveCache();
+  return null;
+}
+
+function ProxiesLiveCache() {
+  useProxiesLiveCache();
   return null;
 }
 
