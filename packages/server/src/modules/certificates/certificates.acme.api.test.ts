@@ -1,71 +1,14 @@
-import { randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { InfraPilotClient } from '@infrapilot/client';
+import { X509Certificate } from 'node:crypto';
 import type { Certificate, ProxyHost } from '@infrapilot/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, buildApp } from '../../app.js';
-import { bootstrapFirstAdmin } from '../../bootstrap-admin.js';
-import { loadConfig } from '../../config.js';
 import { TestContainers } from '../../test-helpers/docker.js';
-import { FakeClock } from '../../test-helpers/fake-clock.js';
-import { freePort } from '../../test-helpers/free-port.js';
 import { startPebble, type TestPebble } from '../../test-helpers/pebble.js';
 import { proxyReported, startProxyAgent, startTestNginx, startUpstreamContainer, type ProxyTestAgent, type TestNginx, type UpstreamContainer } from '../../test-helpers/proxy.js';
 import { eventually } from '../../test-helpers/test-agent.js';
-import { createTestDatabase, type TestDatabase } from '../../test-helpers/test-databases.js';
+import { startTestServer, type TestServer } from '../../test-helpers/test-server.js';
 
-const ADMIN_EMAIL = 'acme-admin@example.com';
-const ADMIN_PASSWORD = 'correct horse battery staple';
 const MARKER = 'hello over HTTPS from the upstream container';
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/**
- * A server whose ACME directory is pebble (trusting pebble's HTTPS CA) and whose renewal
- * check runs every second, as startTestServer builds one otherwise.
- */
-async function startAcmeServer(pebble: TestPebble): Promise<{ app: App; admin: InfraPilotClient; clock: FakeClock; baseUrl: string; destroy(): Promise<void> }> {
-  const database: TestDatabase = await createTestDatabase('sqlite');
-  const dataDir = mkdtempSync(join(tmpdir(), 'infrapilot-data-'));
-  const clock = new FakeClock();
-  const httpPort = await freePort();
-  const config = loadConfig(
-    {
-      dataDir,
-      databaseUrl: database.url,
-      masterKey: randomBytes(32).toString('base64'),
-      httpHost: '127.0.0.1',
-      httpPort,
-      publicUrl: `http://127.0.0.1:${httpPort}`,
-      grpcPort: 0,
-      heartbeatIntervalSeconds: 1,
-      logLevel: 'silent',
-      acmeDirectoryUrl: pebble.directoryUrl,
-      acmeCaFile: pebble.caFile,
-      certificateRenewalCheckSeconds: 1,
-    },
-    {},
-  );
-  const app = await buildApp(config, { clock, logger: false });
-  const destroy = async () => {
-    await app.close();
-    await database.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  try {
-    await bootstrapFirstAdmin({ users: app.services.users, orgs: app.services.orgs, transaction: app.database.transaction, dataDir, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD });
-    await app.http.listen({ host: '127.0.0.1', port: httpPort });
-    await app.listenForAgents();
-    const baseUrl = `http://127.0.0.1:${httpPort}`;
-    const admin = new InfraPilotClient({ baseUrl });
-    await admin.auth.login({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
-    return { app, admin, clock, baseUrl, destroy };
-  } catch (error) {
-    await destroy();
-    throw error;
-  }
-}
 
 /**
  * End to end: a proxy host on a real agent driving a real nginx, an ACME certificate
@@ -75,7 +18,7 @@ async function startAcmeServer(pebble: TestPebble): Promise<{ app: App; admin: I
 describe('ACME certificates from pebble, served by nginx', () => {
   let nginx: TestNginx;
   let pebble: TestPebble;
-  let server: Awaited<ReturnType<typeof startAcmeServer>>;
+  let server: TestServer;
   let agent: ProxyTestAgent;
   let upstream: UpstreamContainer;
   let pebbleRoot: string;
@@ -87,7 +30,8 @@ describe('ACME certificates from pebble, served by nginx', () => {
     // pebble resolves every name to 127.0.0.1 and validates on this nginx's HTTP port.
     pebble = await startPebble({ httpPort: nginx.httpPort });
     pebbleRoot = await pebble.issuingRoot();
-    server = await startAcmeServer(pebble);
+    // ACME from pebble (trusting its HTTPS CA); the renewal check runs every second.
+    server = await startTestServer('sqlite', undefined, { config: { acmeDirectoryUrl: pebble.directoryUrl, acmeCaFile: pebble.caFile, certificateRenewalCheckSeconds: 1 } });
     agent = await startProxyAgent(server.admin, 'acme-host', { nginx });
     await proxyReported(server.admin, agent.agentId);
     upstream = await startUpstreamContainer(containers, MARKER);

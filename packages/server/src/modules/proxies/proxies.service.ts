@@ -237,6 +237,8 @@ export class ProxiesService {
       await this.requireProxy(host);
       const certificateId = await this.deps.certificates.startAcmeIssue({ actor, agentId: host.id, agentName: host.name, domains: [domain] });
       await this.queue.run(proxyHostId, () => this.deps.repo.attachCertificate(proxyHostId, certificateId, isoTimestamp(this.deps.clock.now())));
+      // A fast CA can finish before the attach, when certificate.issued found no host to redeploy.
+      if ((await this.deps.certificates.material(actor.org.id, certificateId))?.status === 'valid') await this.reapply(proxyHostId, actor.org.id);
       this.changed(actor.org.id, host.id, proxyHostId);
       return { status: 202, host: await this.get(actor, host.id, proxyHostId) };
     }
