@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import { appendFile, readFile, stat } from 'node:fs/promises';
+import { appendFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { ProxyApplyMode } from '@infrapilot/protocol/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +108,84 @@ describe('proxy.apply, proxy.remove and the proxy state against a real nginx and
 
     expect(await body(good.domain)).toBe(`hello-${internal.name}`);
     expect((await nginx.request({ host: bad.domain })).body.trim()).toBe(NO_PROXY_HOST_BODY);
+  });
+
+  it('sends upstream Connection: upgrade for a websocket handshake and close otherwise, never what else the client put there', async () => {
+    // An upstream that reports the Connection header it received, in the body or, for a
+    // handshake it accepts (101), in a response header.
+    const echo = createServer((request, response) => response.end(request.headers.connection ?? ''));
+    echo.on('upgrade', (request, socket) => {
+      socket.end(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Upstream-Connection: ${request.headers.connection ?? ''}\r\n\r\n`);
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    try {
+      const spec = hostSpec(domain('websocket'), { host: '127.0.0.1', port: (echo.address() as AddressInfo).port });
+      await applyHost(proxy, spec);
+      // A browser's handshake (Firefox sends "keep-alive, Upgrade").
+      const handshake = await new Promise<{ status: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
+        const request = httpRequest({
+          host: '127.0.0.1',
+          port: nginx.httpPort,
+          agent: false,
+          headers: { host: spec.domain, connection: 'keep-alive, Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+        });
+        request.on('upgrade', (response, socket) => {
+          socket.destroy();
+          resolve({ status: response.statusCode ?? 0, headers: response.headers });
+        });
+        request.on('response', (response) => reject(new Error(`expected 101, got ${response.statusCode}`)));
+        request.on('error', reject);
+        request.end();
+      });
+      expect(handshake.status).toBe(101);
+      expect(handshake.headers['x-upstream-connection']).toBe('upgrade');
+
+      const plain = await new Promise<string>((resolve, reject) => {
+        const request = httpRequest({ host: '127.0.0.1', port: nginx.httpPort, agent: false, headers: { host: spec.domain, connection: 'keep-alive, X-Secret' } }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            response.socket?.destroy();
+            resolve(Buffer.concat(chunks).toString('utf8'));
+          });
+        });
+        request.on('error', reject);
+        request.end();
+      });
+      expect(plain).toBe('close');
+    } finally {
+      await new Promise((resolve) => echo.close(resolve));
+    }
+  });
+
+  it('refuses a host whose domain a hand-written server block already answers for, and only that domain', async () => {
+    // nginx -t passes with a warning and nginx would ignore one of the two server blocks.
+    const taken = domain('taken');
+    const twice = domain('twice');
+    const handWritten = join(policy.proxy.nginx.configDirectory, `hand-written-${tag}.conf`);
+    const serverBlock = (name: string) => `server {\n    listen 127.0.0.1:${nginx.httpPort};\n    server_name ${name};\n    return 200 "hand-written\\n";\n}\n`;
+    // `twice` is claimed by two hand-written blocks: a conflict that is none of InfraPilot's business.
+    await writeFile(handWritten, [serverBlock(taken), serverBlock(twice), serverBlock(twice)].join(''), { mode: 0o644 });
+    try {
+      const before = await managedFiles();
+      const spec = hostSpec(taken, { container: internal.name, port: 8080 });
+      for (const mode of [ProxyApplyMode.APPLY, ProxyApplyMode.TEST]) {
+        const refusal = await failureOf(applyHost(proxy, spec, mode));
+        expect(refusal.code).toBe('proxy_config_invalid');
+        expect(refusal.message).toMatch(new RegExp(`\\[warn\\].*conflicting server name "${taken.replaceAll('.', '\\.')}" on 127\\.0\\.0\\.1:${nginx.httpPort}, ignored`));
+        expect(refusal.message).toMatch(new RegExp(`Another server block in nginx's configuration already answers for ${taken.replaceAll('.', '\\.')} `));
+        expect(refusal.message).not.toContain(twice);
+        expect(await managedFiles()).toEqual(before);
+      }
+
+      // Another domain goes live although nginx warns about `twice`.
+      const other = hostSpec(domain('beside'), { container: internal.name, port: 8080 });
+      const applied = await applyHost(proxy, other);
+      expect(applied.testOutput).toContain(`conflicting server name "${twice}"`);
+      await eventually(async () => (await body(other.domain)) === `hello-${internal.name}`, `${other.domain} serves`);
+    } finally {
+      await rm(handWritten, { force: true });
+    }
   });
 
   it('TEST runs nginx -t on the candidate and puts every file back, whether it passes or not', async () => {

@@ -1,9 +1,11 @@
 import { create } from '@bufbuild/protobuf';
 import { ProxyApplyMode, ProxyApplyResultSchema, type ProxyApplyResult, type ProxyHostSpec } from '@infrapilot/protocol/agent';
 import { CommandFailure } from '../registry.js';
+import { activateOrRestore, asCommandFailure } from './activation.js';
 import { FILE_MODES, removeFile, restoreFiles, sha256Hex, snapshotFiles, writeFileAtomic, type FileSnapshot } from './managed-files.js';
 import { certificatePathsOf, configPathOf } from './nginx/nginx-layout.js';
 import { renderNginxConfig } from './nginx/render-nginx-config.js';
+import { serverNameConflictMessage, serverNameConflictOf } from './nginx/server-name-conflict.js';
 import type { ProxyContext } from './proxy-context.js';
 import { validateProxyHostSpec, type ValidatedProxyHost } from './proxy-host-spec.js';
 import { resolveUpstream } from './upstream-resolver.js';
@@ -15,7 +17,8 @@ import { prepareDirectories } from './webroot.js';
  * whatever the outcome. APPLY does the same but keeps the files and makes them live
  * (reload, or start when nginx is not running); when nginx refuses them the previous files
  * come back, so one bad host never takes the others down. A refused test answers
- * proxy_config_invalid with nginx's own words.
+ * proxy_config_invalid with nginx's own words; so does a test that passes with nginx
+ * warning that another server block already answers for the host's domain.
  */
 export async function applyProxyHost(context: ProxyContext, spec: ProxyHostSpec | undefined, mode: ProxyApplyMode, signal: AbortSignal): Promise<ProxyApplyResult> {
   if (!spec) throw new CommandFailure('invalid_argument', 'host: the proxy host spec is missing');
@@ -50,12 +53,17 @@ export async function applyProxyHost(context: ProxyContext, spec: ProxyHostSpec 
       await restoreFiles(previous);
       throw new CommandFailure('proxy_config_invalid', test.output || `${context.driver.program} -t failed without saying why`);
     }
+    const conflict = serverNameConflictOf(test.output, host.domain);
+    if (conflict !== undefined) {
+      await restoreFiles(previous);
+      throw new CommandFailure('proxy_config_invalid', serverNameConflictMessage(conflict, host.domain));
+    }
     result.testOutput = test.output;
     if (mode === ProxyApplyMode.TEST) {
       await restoreFiles(previous);
       return result;
     }
-    await withRestoreOnFailure(previous, () => context.driver.activate());
+    await activateOrRestore(context, previous, `proxy host ${host.domain} (${host.id})`);
     context.logger.info(`Proxy host ${host.domain} (${host.id}) applied: ${paths.config} → ${upstreamAddress}`);
     return result;
   });
@@ -91,8 +99,7 @@ export async function withRestoreOnFailure<T>(previous: readonly FileSnapshot[],
     return await step();
   } catch (error) {
     await restoreFiles(previous);
-    if (error instanceof CommandFailure) throw error;
-    throw new CommandFailure('failed', error instanceof Error ? error.message : String(error));
+    throw asCommandFailure(error);
   }
 }
 

@@ -1,13 +1,14 @@
-import { readFile, stat } from 'node:fs/promises';
+import { access, chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../logger.js';
+import { silentLogger, type AgentLogger } from '../../logger.js';
 import { parsePolicy, type AgentPolicy } from '../../policy.js';
 import { eventually, failureOf, removeContainers, startContainer, uniqueName } from '../../test-helpers/docker.js';
 import { NO_PROXY_HOST_BODY, freeLoopbackPorts, startTestNginx, type TestNginx } from '../../test-helpers/nginx.js';
 import { createDocker, type AgentDocker } from '../docker/index.js';
 import { createProxy, type AgentProxy } from './index.js';
-import { challengePathOf, layoutOf } from './nginx/nginx-layout.js';
+import { challengePathOf, configPathOf, layoutOf } from './nginx/nginx-layout.js';
 import { applyHost, challenge, filesUnder, hostSpec, httpdCommand, removeHost, selfSignedCertificate } from './test-helpers/proxy-test-kit.js';
 
 const POLICY_PATH = '/tmp/infrapilot-proxy-lifecycle.yaml';
@@ -21,13 +22,15 @@ describe('the proxy capability around nginx itself', () => {
   let agentDocker: AgentDocker;
   let upstream: string;
 
-  async function nginxWithProxy(options: { start?: boolean; policy?: (policy: AgentPolicy['proxy']) => AgentPolicy['proxy']; settleTimeoutMs?: number } = {}) {
+  async function nginxWithProxy(
+    options: { start?: boolean; policy?: (policy: AgentPolicy['proxy']) => AgentPolicy['proxy']; settleTimeoutMs?: number; logger?: AgentLogger } = {},
+  ) {
     const nginx = await startTestNginx({ start: options.start ?? true });
     nginxes.push(nginx);
     const policy = parsePolicy({ proxy: options.policy ? options.policy(nginx.proxyPolicy) : nginx.proxyPolicy }, POLICY_PATH);
     const proxy = createProxy({
       policy,
-      logger: silentLogger,
+      logger: options.logger ?? silentLogger,
       policyPath: POLICY_PATH,
       containers: agentDocker.containers,
       ...(options.settleTimeoutMs ? { settleTimeoutMs: options.settleTimeoutMs } : {}),
@@ -133,9 +136,10 @@ describe('the proxy capability around nginx itself', () => {
       await applyHost(proxy, first);
       await eventually(async () => (await nginx.request({ host: first.domain })).body.trim() === `hello-${upstream}`, `${first.domain} serves`);
 
+      const logged: string[] = [];
       const blocked = createProxy({
         policy: parsePolicy({ proxy: { ...nginx.proxyPolicy, nginx: { ...nginx.proxyPolicy.nginx, httpsPort: takenPort } } }, POLICY_PATH),
-        logger: silentLogger,
+        logger: { info: (line) => logged.push(line), warn: (line) => logged.push(line), error: (line) => logged.push(line) },
         containers: agentDocker.containers,
         settleTimeoutMs: 3_000,
       });
@@ -147,10 +151,72 @@ describe('the proxy capability around nginx itself', () => {
       expect(failure.message).toMatch(/did not load the new configuration/);
       expect(await filesUnder(policy.proxy.nginx.configDirectory, policy.proxy.nginx.certificateDirectory)).toEqual(before);
 
+      // nginx was reloaded once more with the restored files, so it runs what is on disk.
+      expect(logged).toContain('nginx reloaded the restored files');
       expect((await nginx.request({ host: first.domain })).body.trim()).toBe(`hello-${upstream}`);
       expect((await nginx.request({ host: name })).body.trim()).toBe(NO_PROXY_HOST_BODY);
+      // And it takes the next change as usual.
+      const next = hostSpec(domain('after-blocked'), { container: upstream, port: 8080 });
+      await applyHost(proxy, next);
+      await eventually(async () => (await nginx.request({ host: next.domain })).body.trim() === `hello-${upstream}`, `${next.domain} serves`);
     } finally {
       await new Promise((resolve) => holder.close(resolve));
     }
+  });
+
+  it('reloads nginx with the restored files when a reload nginx took is reported as failed', async () => {
+    // The policy's reload program reloads the real nginx; while the flag file exists it
+    // then waits until nginx has new workers (it took the new files) and exits 1 anyway,
+    // as a reload command that reports an error after signalling nginx does.
+    const logged: string[] = [];
+    const logger: AgentLogger = { info: (line) => logged.push(line), warn: (line) => logged.push(line), error: (line) => logged.push(line) };
+    let script = '';
+    const { nginx, policy, proxy } = await nginxWithProxy({
+      logger,
+      policy: (proxyPolicy) => {
+        script = join(dirname(proxyPolicy.nginx.pidFile), 'reload-then-fail.sh');
+        return { ...proxyPolicy, nginx: { ...proxyPolicy.nginx, reload: [script] } };
+      },
+    });
+    const flag = `${nginx.prefix}/fail-next-reload`;
+    const quoted = (argv: readonly string[]) => argv.map((arg) => `'${arg}'`).join(' ');
+    await writeFile(
+      script,
+      [
+        '#!/bin/sh',
+        `master=$(cat '${policy.proxy.nginx.pidFile}')`,
+        'before=" $(pgrep -P "$master" | tr \'\\n\' \' \') "',
+        `${quoted(nginx.proxyPolicy.nginx.reload)} || exit $?`,
+        `[ -e '${flag}' ] || exit 0`,
+        `rm -f '${flag}'`,
+        'i=0',
+        'while [ $i -lt 400 ]; do',
+        '  for pid in $(pgrep -P "$master"); do',
+        '    case "$before" in *" $pid "*) ;; *) echo "reload reported as failed after nginx took it" >&2; exit 1 ;; esac',
+        '  done',
+        '  sleep 0.05; i=$((i + 1))',
+        'done',
+        'echo "nginx started no new workers" >&2; exit 1',
+        '',
+      ].join('\n'),
+    );
+    await chmod(script, 0o755);
+
+    const first = hostSpec(domain('kept'), { container: upstream, port: 8080 });
+    await applyHost(proxy, first);
+    await eventually(async () => (await nginx.request({ host: first.domain })).body.trim() === `hello-${upstream}`, `${first.domain} serves`);
+
+    await writeFile(flag, '');
+    const second = hostSpec(domain('untaken'), { container: upstream, port: 8080 });
+    const failure = await failureOf(applyHost(proxy, second));
+    expect(failure.code).toBe('failed');
+    expect(failure.message).toMatch(/^nginx reload failed: [^]*reload reported as failed after nginx took it/);
+    await expect(access(flag)).rejects.toThrow(/ENOENT/);
+    await expect(stat(configPathOf(layoutOf(policy), second.id))).rejects.toThrow(/ENOENT/);
+
+    // nginx had loaded the second host; the agent reloaded it with what is on disk again.
+    await eventually(async () => (await nginx.request({ host: second.domain })).body.trim() === NO_PROXY_HOST_BODY, `${second.domain} no longer served`);
+    expect((await nginx.request({ host: first.domain })).body.trim()).toBe(`hello-${upstream}`);
+    expect(logged).toContain('nginx reloaded the restored files');
   });
 });

@@ -3,6 +3,7 @@ import { ProxyRemoveResultSchema, type ProxyRemoveResult } from '@infrapilot/pro
 import { CommandFailure } from '../registry.js';
 import { removeFile, restoreFiles, snapshotFiles } from './managed-files.js';
 import { certificatePathsOf, configPathOf } from './nginx/nginx-layout.js';
+import { activateOrRestore } from './activation.js';
 import { throwIfCancelled, withRestoreOnFailure } from './proxy-apply.js';
 import type { ProxyContext } from './proxy-context.js';
 
@@ -33,7 +34,7 @@ export async function removeProxyHost(context: ProxyContext, proxyHostId: string
         await restoreFiles(previous);
         throw new CommandFailure('proxy_config_invalid', test.output || `${context.driver.program} -t failed without saying why`);
       }
-      await withRestoreOnFailure(previous, () => context.driver.activate());
+      await activateOrRestore(context, previous, `the removal of proxy host ${proxyHostId}`);
     }
     context.logger.info(`Proxy host ${proxyHostId} removed`);
     return create(ProxyRemoveResultSchema, { removed: true });

@@ -197,7 +197,7 @@ function expectedDirectives(host: ValidatedProxyHost, upstreamAddress: string, l
       d('proxy_set_header', ['X-Real-IP', '$remote_addr']),
       d('proxy_set_header', ['X-Forwarded-For', '$proxy_add_x_forwarded_for']),
       d('proxy_set_header', ['X-Forwarded-Proto', '$scheme']),
-      ...(host.websockets ? [d('proxy_set_header', ['Upgrade', '$http_upgrade']), d('proxy_set_header', ['Connection', '$http_connection'])] : []),
+      ...(host.websockets ? [d('proxy_set_header', ['Upgrade', '$http_upgrade']), d('proxy_set_header', ['Connection', '$infrapilot_upstream_connection'])] : []),
     ]);
   const acme = d('location', ['^~', '/.well-known/acme-challenge/'], [d('root', [layout.challengeDirectory]), d('default_type', ['text/plain']), d('try_files', ['$uri', '=404'])]);
   const httpsPort = layout.httpsPort === 443 ? '' : `:${layout.httpsPort}`;
@@ -217,7 +217,10 @@ function expectedDirectives(host: ValidatedProxyHost, upstreamAddress: string, l
     d('ssl_prefer_server_ciphers', ['off']),
     proxyLocation(true),
   ]);
+  // The only block allowed outside a server, in exactly this form: `upgrade` or `close`, never what the client sent.
+  const websocketMap = d('map', ['$http_upgrade', '$infrapilot_upstream_connection'], [d('default', ['upgrade']), d('', ['close'])]);
   return [
+    ...(host.websockets ? [websocketMap] : []),
     ...host.rateLimits.map((limit, index) => d('limit_req_zone', ['$binary_remote_addr', `zone=${zone(index)}:10m`, `rate=${limit.requests}r/${limit.per === 'second' ? 's' : 'm'}`])),
     http,
     ...(host.ssl ? [https] : []),
@@ -225,7 +228,7 @@ function expectedDirectives(host: ValidatedProxyHost, upstreamAddress: string, l
 }
 
 // The only nginx variables a rendered file may use; a user's value must never add one.
-const ALLOWED_VARIABLES = new Set(['binary_remote_addr', 'uri', 'request_uri', 'host', 'remote_addr', 'proxy_add_x_forwarded_for', 'scheme', 'http_upgrade', 'http_connection']);
+const ALLOWED_VARIABLES = new Set(['binary_remote_addr', 'uri', 'request_uri', 'host', 'remote_addr', 'proxy_add_x_forwarded_for', 'scheme', 'http_upgrade', 'infrapilot_upstream_connection']);
 
 function assertRenderedAsChosen(config: string, host: ValidatedProxyHost, upstreamAddress: string, layout: NginxLayout): void {
   const parsed = parseNginxConfig(config);

@@ -101,6 +101,17 @@ export class NginxDriver {
     else await this.reload(master, signal);
   }
 
+  /**
+   * Reloads nginx when it runs, and only then; false when it does not run. For putting
+   * back what a failed activation may have left half-loaded: a stopped nginx stays stopped.
+   */
+  async reloadIfRunning(signal?: AbortSignal): Promise<boolean> {
+    const master = await livePidFromFile(this.settings.pidFile);
+    if (master === undefined) return false;
+    await this.reload(master, signal);
+    return true;
+  }
+
   private async reload(master: number, signal?: AbortSignal): Promise<void> {
     const before = await childrenOf(master);
     const log = await this.run(this.settings.reload, signal);

@@ -184,6 +184,22 @@ describe('every golden config passes nginx -t', () => {
   }
 });
 
+describe('golden configs side by side', () => {
+  let sandbox: NginxSandbox | undefined;
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+
+  it('all load in one nginx -t, each file defining the websocket map for itself', async () => {
+    sandbox = await createNginxSandbox();
+    const hosts = CASES.map((testCase) => ({ id: testCase.spec.id, config: render(testCase, sandbox!.layout), ssl: testCase.spec.ssl }));
+    expect(hosts.filter((host) => host.config.includes('map $http_upgrade $infrapilot_upstream_connection {')).length).toBeGreaterThan(2);
+    const outcome = await sandbox.check(hosts);
+    expect(outcome.output).toBe('');
+    expect(outcome.ok).toBe(true);
+  });
+});
+
 describe('renderNginxConfig', () => {
   it('gives byte-identical output for the same input', () => {
     const first = render(CASES[1]!, DEBIAN);

@@ -1,13 +1,13 @@
 // Renders one proxy host into the file the agent writes as <configDirectory>/infrapilot-<id>.conf.
-// The file is included in nginx's http context and holds everything of the host (its rate
-// limit zones and its server blocks) and nothing shared, so a host is added or removed by
-// writing or deleting one file. Same input, byte-identical output: the file's SHA-256 is
+// The file is included in nginx's http context and holds everything of the host (its
+// websocket map, its rate limit zones and its server blocks) and nothing shared, so a host
+// is added or removed by writing or deleting one file. Same input, byte-identical output: the file's SHA-256 is
 // how hand edits are detected.
 import type { ValidatedProxyHost } from '../proxy-host-spec.js';
 import { certificatePathsOf, logPathsOf, type NginxLayout } from './nginx-layout.js';
 import { block, directive, joinSections, type ConfigLine } from './nginx-directives.js';
 import { renderRateLimitZones } from './render-access-rules.js';
-import { renderProxyLocation } from './render-proxy-location.js';
+import { renderProxyLocation, renderWebsocketMap } from './render-proxy-location.js';
 
 export interface RenderInput {
   host: ValidatedProxyHost;
@@ -88,6 +88,7 @@ export function renderNginxConfig(input: RenderInput, layout: NginxLayout): stri
       `# Managed by InfraPilot: proxy host ${host.id} (${host.domain}).`,
       '# Edits here are reported as drift and replaced on the next save.',
     ],
+    renderWebsocketMap(host),
     renderRateLimitZones(host),
     httpServer(input, layout),
     host.ssl ? httpsServer(input, layout) : [],
