@@ -1,13 +1,14 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { crypto as acmeCrypto } from 'acme-client';
+import { createServer as createTcpServer, type Socket } from 'node:net';
+import { axios as acmeAxios, crypto as acmeCrypto } from 'acme-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../test-helpers/free-port.js';
 import { startPebble, type TestPebble } from '../../test-helpers/pebble.js';
 import type { AcmeAccount } from './acme-accounts.js';
 import { type ChallengeResponder, issueWithAcme } from './acme-issuer.js';
-import { trustCaForDirectory } from './acme-trust.js';
+import { ACME_REQUEST_TIMEOUT_MS, installAcmeHttpDefaults, trustCaForDirectory } from './acme-http.js';
 import { certificateBlocks } from './pem-inspection.js';
 
 /**
@@ -77,5 +78,58 @@ describe('issuing with ACME from pebble', () => {
   it('fails with the responder\'s error when the challenge cannot be put in place', async () => {
     const broken: ChallengeResponder = { put: async () => Promise.reject(new Error('Agent web-1 is offline')), remove: async () => undefined };
     await expect(issueWithAcme({ directoryUrl: pebble.directoryUrl, account, domains: ['offline.test'], challenges: broken })).rejects.toThrow('Agent web-1 is offline');
+  });
+});
+
+describe('requests to the CA', () => {
+  // Regression: a CA that accepted the connection and never answered held the order, and the shutdown waiting for it, for ever.
+  it('gives up on a directory that never answers once the request timeout passes', async () => {
+    const held: Socket[] = [];
+    const silent = createTcpServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const account: AcmeAccount = { id: 'silent', accountKeyPem: (await acmeCrypto.createPrivateEcdsaKey('P-256')).toString('utf8'), accountUrl: null, email: null };
+      const responder: ChallengeResponder = { put: async () => undefined, remove: async () => undefined };
+      // An origin with no CA trusted for it: the timeout is not only for the configured directory.
+      await expect(
+        issueWithAcme({ directoryUrl: `http://127.0.0.1:${port}/dir`, account, domains: ['silent.test'], challenges: responder, requestTimeoutMs: 300 }),
+      ).rejects.toThrow(`The ACME server did not answer GET http://127.0.0.1:${port}/dir within 0.3 s`);
+      expect(held.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  // Regression: once acme-client stopped retrying a refused connection, the error read "Cannot read properties of undefined".
+  it('says which request failed and why once acme-client gives up retrying it', async () => {
+    const closed = createTcpServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((resolve) => closed.close(resolve));
+    // No retries (five, seconds apart, by default), so the test does not wait for them.
+    const settings = (acmeAxios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number } }).acmeSettings;
+    const retries = settings.retryMaxAttempts;
+    settings.retryMaxAttempts = 0;
+    try {
+      const account: AcmeAccount = { id: 'refused', accountKeyPem: (await acmeCrypto.createPrivateEcdsaKey('P-256')).toString('utf8'), accountUrl: null, email: null };
+      const responder: ChallengeResponder = { put: async () => undefined, remove: async () => undefined };
+      await expect(issueWithAcme({ directoryUrl: `http://127.0.0.1:${port}/dir`, account, domains: ['refused.test'], challenges: responder })).rejects.toThrow(
+        `GET http://127.0.0.1:${port}/dir failed: connect ECONNREFUSED 127.0.0.1:${port}`,
+      );
+    } finally {
+      settings.retryMaxAttempts = retries;
+    }
+  });
+
+  it('sends every request through acme-client with the 30-second timeout when no order sets one', async () => {
+    installAcmeHttpDefaults();
+    // The adapter answers with the options the request went out with, instead of sending it.
+    const response = await acmeAxios.get('https://ca.invalid/directory', {
+      adapter: async (config) => ({ data: config.timeout, status: 200, statusText: 'OK', headers: {}, config }),
+    });
+    expect(response.data).toBe(ACME_REQUEST_TIMEOUT_MS);
+    expect(ACME_REQUEST_TIMEOUT_MS).toBe(30_000);
   });
 });

@@ -1,5 +1,6 @@
 import { Client, crypto as acmeCrypto } from 'acme-client';
 import type { AcmeAccount } from './acme-accounts.js';
+import { ACME_REQUEST_TIMEOUT_MS, withAcmeRequestTimeout } from './acme-http.js';
 
 /** Where HTTP-01 answers go: the proxy that serves /.well-known/acme-challenge/ for the domains. */
 export interface ChallengeResponder {
@@ -25,14 +26,20 @@ const POLL = { backoffAttempts: 12, backoffMin: 1_000, backoffMax: 10_000 } as c
 /**
  * One ACME order over HTTP-01 with acme-client: a fresh ECDSA P-256 key and CSR for the
  * domains, the account registered if it is not yet (terms accepted, contact mailto:), each
- * challenge answered through `challenges`, then the certificate downloaded.
+ * challenge answered through `challenges`, then the certificate downloaded. Each request to
+ * the CA times out after `requestTimeoutMs` (30 s) without an answer.
  */
-export async function issueWithAcme(request: {
+export function issueWithAcme(request: {
   directoryUrl: string;
   account: AcmeAccount;
   domains: string[];
   challenges: ChallengeResponder;
+  requestTimeoutMs?: number | undefined;
 }): Promise<IssuedMaterial> {
+  return withAcmeRequestTimeout(request.requestTimeoutMs ?? ACME_REQUEST_TIMEOUT_MS, () => order(request));
+}
+
+async function order(request: { directoryUrl: string; account: AcmeAccount; domains: string[]; challenges: ChallengeResponder }): Promise<IssuedMaterial> {
   const { directoryUrl, account, domains, challenges } = request;
   const client = new Client({
     directoryUrl,

@@ -1,5 +1,6 @@
 import { randomBytes, X509Certificate, createPrivateKey } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { create } from '@bufbuild/protobuf';
 import { AgentMessageSchema, ProxyChallengeResultSchema, type ServerMessage } from '@infrapilot/protocol/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,8 +16,9 @@ import { useMigratedDatabase } from '../../test-helpers/migrated-database.js';
 import { startPebble, type TestPebble } from '../../test-helpers/pebble.js';
 import { eventually } from '../../test-helpers/test-agent.js';
 import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
-import { type CertificatesModule, createCertificatesModule } from './index.js';
+import { type CertificatesModule, createCertificatesModule, type CertificatesModuleSettings } from './index.js';
 import { certificateBlocks } from './pem-inspection.js';
+import { renewalWindowMs } from './renewal-schedule.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
@@ -42,6 +44,8 @@ describeOnBothDialects('ACME orders and renewals', (dialect) => {
   let agentName: string;
   /** Whether the scripted agent really serves the answers it is given. */
   let serving = true;
+  /** Called as the scripted agent takes a challenge, before it answers. */
+  let onChallenge: (() => void) | undefined;
 
   beforeAll(async () => {
     const httpPort = await freePort();
@@ -65,6 +69,7 @@ describeOnBothDialects('ACME orders and renewals', (dialect) => {
       send: (message: ServerMessage) => {
         if (message.payload.case !== 'proxyChallenge') return;
         const { token, keyAuthorization, remove } = message.payload.value;
+        if (!remove) onChallenge?.();
         if (remove) answers.delete(token);
         else if (serving) answers.set(token, keyAuthorization);
         queueMicrotask(() =>
@@ -93,6 +98,62 @@ describeOnBothDialects('ACME orders and renewals', (dialect) => {
 
   const statusOf = async (id: string) => (await module.certificates.get(actor, id)).status;
   const servedSerial = (pem: string) => new X509Certificate(certificateBlocks(pem)[0]!).serialNumber;
+  const rowOf = (id: string) => handle().root.selectFrom('certificates').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+  /** An ACME certificate issued by pebble for `domain`. */
+  async function issued(domain: string): Promise<string> {
+    const id = await module.certificates.startAcmeIssue({ actor, agentId, agentName, domains: [domain] });
+    await module.settled();
+    expect(await statusOf(id)).toBe('valid');
+    return id;
+  }
+
+  /** A proxy host on the scripted agent that has the certificate attached (or only deployed): only certificates in use renew. */
+  async function serveOnProxyHost(certificateId: string, column: 'certificate_id' | 'deployed_certificate_id' = 'certificate_id'): Promise<void> {
+    const at = clock.now().toISOString();
+    await handle()
+      .root.insertInto('proxy_hosts')
+      .values({
+        id: newId(),
+        agent_id: agentId,
+        domain: `uses-${randomBytes(4).toString('hex')}.test`,
+        upstream_kind: 'address',
+        upstream_scheme: 'http',
+        upstream_target: '127.0.0.1:8080',
+        upstream_host: '127.0.0.1',
+        upstream_container: null,
+        upstream_port: 8080,
+        certificate_id: column === 'certificate_id' ? certificateId : null,
+        deployed_certificate_id: certificateId,
+        ssl_enabled: 1,
+        ssl_cert_path: null,
+        ssl_key_path: null,
+        ssl_expires_at: null,
+        force_ssl: 0,
+        http2_enabled: 1,
+        websockets_enabled: 1,
+        client_max_body_size_mb: 100,
+        config_hash: null,
+        config_path: null,
+        upstream_address: null,
+        status: 'active',
+        last_error: null,
+        drift_reason: null,
+        drift_path: null,
+        drift_detected_at: null,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+  }
+
+  /** Makes the certificate's row look like a 90-day certificate with `daysLeft` days left, as time passing would. */
+  async function placeInWindow(certificateId: string, daysLeft: number): Promise<string> {
+    const expiresAt = new Date(clock.now().getTime() + daysLeft * DAY_MS).toISOString();
+    const notBefore = new Date(clock.now().getTime() - (90 - daysLeft) * DAY_MS).toISOString();
+    await handle().root.updateTable('certificates').set({ expires_at: expiresAt, not_before: notBefore }).where('id', '=', certificateId).execute();
+    return expiresAt;
+  }
 
   it('issues in the background: pending, then valid with its key sealed, the account registered, certificate.issued told', async () => {
     const id = await module.certificates.startAcmeIssue({ actor, agentId, agentName, domains: ['orders.test', 'www.orders.test'] });
@@ -171,8 +232,8 @@ describeOnBothDialects('ACME orders and renewals', (dialect) => {
 
   describe('renewal', () => {
     it('renews a certificate inside the window with a new serial, and then has nothing due', async () => {
-      const id = await module.certificates.startAcmeIssue({ actor, agentId, agentName, domains: ['renewed.test'] });
-      await module.settled();
+      const id = await issued('renewed.test');
+      await serveOnProxyHost(id);
       const before = (await module.certificates.material(actor.org.id, id))!;
       const expiresAt = Date.parse(before.expiresAt!);
       // Nothing is due while the certificate has more than 30 days left.
@@ -190,26 +251,46 @@ describeOnBothDialects('ACME orders and renewals', (dialect) => {
       expect((await module.renewal.renewDue(new Date(Date.now()))).map((outcome) => outcome.certificateId)).not.toContain(id);
     });
 
-    it('keeps a still-valid certificate valid when its renewal fails, records why, and waits an hour before trying again', async () => {
-      const id = await module.certificates.startAcmeIssue({ actor, agentId, agentName, domains: ['renewal-fails.test'] });
-      await module.settled();
-      const before = (await module.certificates.material(actor.org.id, id))!;
-      const now = new Date(Date.parse(before.expiresAt!) - 5 * DAY_MS);
+    // Regression: every auto-renewing ACME certificate renewed, also one no proxy host served any more.
+    it('does not renew a certificate no proxy host uses, and renews one a proxy host still serves while another is issued', async () => {
+      const unused = await issued('unused.test');
+      const deployedOnly = await issued('deployed-only.test');
+      await serveOnProxyHost(deployedOnly, 'deployed_certificate_id');
+      const unusedBefore = await rowOf(unused);
+      const now = new Date(Date.parse(unusedBefore.expires_at!) - 10 * DAY_MS);
+      const outcomes = await module.renewal.renewDue(now);
+      expect(outcomes.map((outcome) => outcome.certificateId)).not.toContain(unused);
+      expect(outcomes).toContainEqual({ certificateId: deployedOnly, ok: true });
+      expect(await rowOf(unused)).toMatchObject({ serial_number: unusedBefore.serial_number, renewal_attempted_at: null });
+    });
+
+    // Regression: a renewal the CA kept refusing was tried again every hour until the certificate expired.
+    it('keeps a still-valid certificate valid when its renewal fails, retries hourly three times, then once a day', async () => {
+      const id = await issued('renewal-fails.test');
+      await serveOnProxyHost(id);
+      const before = await rowOf(id);
+      const opens = Date.parse(before.expires_at!) - renewalWindowMs(before, 30 * DAY_MS);
+      const attempted = async (at: number) => (await module.renewal.renewDue(new Date(at))).find((outcome) => outcome.certificateId === id);
       serving = false;
       try {
-        const outcomes = await module.renewal.renewDue(now);
-        expect(outcomes.find((outcome) => outcome.certificateId === id)).toMatchObject({ ok: false, error: expect.any(String) });
-        const certificate = await module.certificates.get(actor, id);
-        expect(certificate).toMatchObject({ status: 'valid', lastError: expect.any(String) });
-        expect((await module.certificates.material(actor.org.id, id))!.certificatePem).toBe(before.certificatePem);
-        const row = await handle().root.selectFrom('certificates').select('renewal_attempted_at').where('id', '=', id).executeTakeFirstOrThrow();
-        expect(row.renewal_attempted_at).toBe(now.toISOString());
-        expect((await module.renewal.renewDue(new Date(now.getTime() + 30 * 60 * 1000))).map((outcome) => outcome.certificateId)).not.toContain(id);
+        const first = await attempted(opens + 60_000);
+        expect(first).toMatchObject({ ok: false, error: expect.any(String) });
+        expect(await module.certificates.get(actor, id)).toMatchObject({ status: 'valid', lastError: expect.any(String) });
+        expect((await rowOf(id)).certificate_pem).toBe(before.certificate_pem);
+        expect((await rowOf(id)).renewal_attempted_at).toBe(new Date(opens + 60_000).toISOString());
+        // Not again within the hour; then hourly for the second and third attempts.
+        expect(await attempted(opens + 30 * 60_000)).toBeUndefined();
+        expect(await attempted(opens + HOUR_MS + 60_000)).toMatchObject({ ok: false });
+        expect(await attempted(opens + 2 * HOUR_MS + 60_000)).toMatchObject({ ok: false });
+        // After three failures, a day passes before the next attempt.
+        expect(await attempted(opens + 3 * HOUR_MS + 60_000)).toBeUndefined();
+        expect(await attempted(opens + 12 * HOUR_MS)).toBeUndefined();
+        expect(await attempted(opens + 26 * HOUR_MS + 60_000)).toMatchObject({ ok: false });
+        expect(await attempted(opens + 27 * HOUR_MS + 60_000)).toBeUndefined();
       } finally {
         serving = true;
       }
-      const later = await module.renewal.renewDue(new Date(now.getTime() + HOUR_MS + 1000));
-      expect(later).toContainEqual({ certificateId: id, ok: true });
+      expect(await attempted(opens + 50 * HOUR_MS + 60_000)).toEqual({ certificateId: id, ok: true });
       expect(await module.certificates.get(actor, id)).toMatchObject({ status: 'valid', lastError: null });
     });
 
@@ -247,8 +328,8 @@ describeOnBothDialects('ACME orders and renewals', (dialect) => {
 
     it('records why a due certificate cannot renew once the host answering its challenges is gone', async () => {
       const gone = await insertAgent(handle(), actor.org.id, { name: 'gone-host' });
-      const id = await module.certificates.startAcmeIssue({ actor, agentId, agentName, domains: ['orphan.test'] });
-      await module.settled();
+      const id = await issued('orphan.test');
+      await serveOnProxyHost(id);
       await handle().root.updateTable('certificates').set({ agent_id: gone.id }).where('id', '=', id).execute();
       await handle().root.updateTable('agents').set({ revoked_at: clock.now().toISOString() }).where('id', '=', gone.id).execute();
       const expiresAt = Date.parse((await module.certificates.get(actor, id)).expiresAt!);
@@ -258,21 +339,88 @@ describeOnBothDialects('ACME orders and renewals', (dialect) => {
     });
 
     it('checks at start and on its timer, which stop() ends', async () => {
-      const id = await module.certificates.startAcmeIssue({ actor, agentId, agentName, domains: ['timer.test'] });
-      await module.settled();
-      // Put the certificate in the window by its row, as time passing would.
-      const soon = new Date(clock.now().getTime() + 5 * DAY_MS).toISOString();
-      await handle().root.updateTable('certificates').set({ expires_at: soon }).where('id', '=', id).execute();
+      const id = await issued('timer.test');
+      await serveOnProxyHost(id);
+      const soon = await placeInWindow(id, 5);
       module.renewal.start(60_000);
       try {
-        await eventually(async () => {
-          const row = await handle().root.selectFrom('certificates').select('expires_at').where('id', '=', id).executeTakeFirstOrThrow();
-          return row.expires_at !== soon;
-        }, 'the renewal check at start renews the certificate');
+        await eventually(async () => (await rowOf(id)).expires_at !== soon, 'the renewal check at start renews the certificate');
       } finally {
-        module.renewal.stop();
+        await module.renewal.stop();
       }
       await module.settled();
     });
+
+    // Regression: stop() only cleared the timer; a check in progress went on renewing and wrote to the database being closed.
+    it('stops a check in progress after the order it is waiting for, and stop() settles once that order has ended', async () => {
+      const first = await issued('stop-first.test');
+      const second = await issued('stop-second.test');
+      await serveOnProxyHost(first);
+      await serveOnProxyHost(second);
+      await placeInWindow(first, 1);
+      const secondExpiry = await placeInWindow(second, 2);
+      const firstBefore = await rowOf(first);
+      let stopping: Promise<void> | undefined;
+      // Stop as the first renewal (soonest expiry) is answering its challenge.
+      onChallenge = () => void (stopping ??= module.renewal.stop());
+      try {
+        module.renewal.start(60 * 60_000);
+        await eventually(() => stopping !== undefined, 'a renewal reaches its challenge');
+        await stopping;
+      } finally {
+        onChallenge = undefined;
+      }
+      // Once stop() settles, the order it waited for has been stored, and nothing else was started.
+      const firstAfter = await rowOf(first);
+      expect(firstAfter.serial_number).not.toBe(firstBefore.serial_number);
+      expect(firstAfter.expires_at).not.toBe(firstBefore.expires_at);
+      expect(await rowOf(second)).toMatchObject({ renewal_attempted_at: null, expires_at: secondExpiry });
+      // A stopped renewal runs no check by hand either, until it is started again.
+      expect(await module.renewal.renewDue()).toEqual([]);
+      module.renewal.start(60 * 60_000);
+      await eventually(async () => (await rowOf(second)).renewal_attempted_at !== null, 'the restarted renewal renews the second certificate');
+      await module.renewal.stop();
+      await module.settled();
+    });
+  });
+
+  // Regression: shutdown waited for the ACME orders without limit, so a CA that never answered held the server open.
+  it('waits for running orders only up to a limit, saying which it abandoned', async () => {
+    const held: Socket[] = [];
+    const silentCa = createTcpServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => silentCa.listen(0, '127.0.0.1', resolve));
+    const warnings: Array<{ object: object; message: string }> = [];
+    const settings: CertificatesModuleSettings = {
+      directoryUrl: `http://127.0.0.1:${(silentCa.address() as { port: number }).port}/dir`,
+      caFile: undefined,
+      email: undefined,
+      renewBeforeDays: 30,
+      acmeRequestTimeoutMs: 2_000,
+    };
+    const silent = createCertificatesModule({
+      database: handle(),
+      transaction: handle().transaction,
+      hosts: { getAgent: async (_actor, id) => ({ id, name: agentName }) },
+      commands,
+      bus: new EventBus(),
+      secretBox: new SecretBox(randomBytes(32)),
+      clock,
+      settings,
+      logger: { info: () => undefined, warn: (object, message) => void warnings.push({ object, message }) },
+    });
+    try {
+      const id = await silent.certificates.startAcmeIssue({ actor, agentId, agentName, domains: ['never-answered.test'] });
+      await eventually(() => held.length > 0, 'the order reaches the CA');
+      await silent.settled(100);
+      // The CA has not answered (it never does) and the request has not timed out yet: the order was left running.
+      expect(await statusOf(id)).toBe('pending');
+      expect(warnings).toContainEqual({ object: { certificateIds: [id], waitedMs: 100 }, message: expect.stringContaining('abandoned') });
+      // Left alone, the order ends when its request times out.
+      await silent.settled(60_000);
+      expect(await module.certificates.get(actor, id)).toMatchObject({ status: 'failed', lastError: expect.stringContaining('did not answer') });
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silentCa.close(resolve));
+    }
   });
 });

@@ -29,6 +29,8 @@ export type OrderOutcome = { ok: true } | { ok: false; error: string };
 export interface AcmeOrderSettings {
   directoryUrl: string;
   email: string | undefined;
+  /** How long one request to the CA may go unanswered (default 30 s). */
+  requestTimeoutMs?: number | undefined;
 }
 
 const MAX_ERROR_LENGTH = 2_000;
@@ -72,6 +74,11 @@ export class AcmeOrders {
     return this.running.has(certificateId);
   }
 
+  /** The certificates whose orders are running now. */
+  runningIds(): string[] {
+    return [...this.running.keys()];
+  }
+
   /** Starts an order and returns at once; the outcome is written to the certificate's row. */
   start(subject: OrderSubject): void {
     void this.run(subject);
@@ -81,7 +88,13 @@ export class AcmeOrders {
   run(subject: OrderSubject): Promise<OrderOutcome> {
     const existing = this.running.get(subject.certificateId);
     if (existing) return existing;
-    const order = this.detached(() => this.order(subject)).finally(() => this.running.delete(subject.certificateId));
+    const order = this.detached(() => this.order(subject))
+      // Only the database can fail outside the order's own handling (closed under an abandoned order at shutdown).
+      .catch((error: unknown): OrderOutcome => {
+        this.deps.logger.warn({ err: error, certificateId: subject.certificateId }, 'ACME order stopped');
+        return { ok: false, error: messageOf(error) };
+      })
+      .finally(() => this.running.delete(subject.certificateId));
     this.running.set(subject.certificateId, order);
     return order;
   }
@@ -101,7 +114,13 @@ export class AcmeOrders {
     }
     try {
       const account = await this.deps.accounts.forOrg(orgId, directoryUrl, this.deps.settings.email ?? subject.requesterEmail);
-      const material = await issueWithAcme({ directoryUrl, account, domains: subject.domains, challenges: this.responderFor(subject) });
+      const material = await issueWithAcme({
+        directoryUrl,
+        account,
+        domains: subject.domains,
+        challenges: this.responderFor(subject),
+        requestTimeoutMs: this.deps.settings.requestTimeoutMs,
+      });
       await this.deps.accounts.remember(account, material.accountUrl);
       await this.store(subject, material, directoryUrl);
       this.deps.logger.info({ certificateId, domains: subject.domains }, 'ACME certificate issued');

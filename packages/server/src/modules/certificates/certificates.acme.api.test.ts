@@ -114,9 +114,11 @@ describe('ACME certificates from pebble, served by nginx', () => {
 
   it('renews it once inside the 30-day window, and nginx serves the new certificate', async () => {
     const before = await server.admin.certificates.get(certificateId);
-    // As if the certificate had ten days left: the renewal check (every second) picks it up.
-    const soon = new Date(server.clock.now().getTime() + 10 * DAY_MS).toISOString();
-    await server.app.database.root.updateTable('certificates').set({ expires_at: soon }).where('id', '=', certificateId).execute();
+    // As if it were a 90-day certificate with ten days left: the renewal check (every second) picks it up.
+    const now = server.clock.now().getTime();
+    const soon = new Date(now + 10 * DAY_MS).toISOString();
+    const issued = new Date(now - 80 * DAY_MS).toISOString();
+    await server.app.database.root.updateTable('certificates').set({ expires_at: soon, not_before: issued }).where('id', '=', certificateId).execute();
 
     const renewed = await certificateWhen(certificateId, (candidate) => candidate.serialNumber !== before.serialNumber, 'the certificate is renewed');
     expect(renewed).toMatchObject({ status: 'valid', lastError: null });

@@ -49,6 +49,7 @@ function proxyHostRow(agentId: string, overrides: Partial<ProxyHostsTable> = {})
     upstream_container: null,
     upstream_port: 8080,
     certificate_id: null,
+    deployed_certificate_id: null,
     ssl_enabled: 0,
     ssl_cert_path: null,
     ssl_key_path: null,
@@ -138,19 +139,35 @@ describeOnBothDialects('certificates repository', (dialect) => {
       expect(await repo.getInOrg(orgId, used.id)).toBeUndefined();
     });
 
-    it('finds ACME certificates due for renewal: valid, auto-renewing, expiring in the window, not tried lately', async () => {
+    it('lists renewal candidates: valid, auto-renewing, in use, expiring in the window, not tried lately', async () => {
       const dueOrg = await insertOrg(handle());
+      const live = await insertAgent(handle(), dueOrg, { name: 'live-host' });
+      const revoked = await insertAgent(handle(), dueOrg, { name: 'revoked-host' });
+      await handle().root.updateTable('agents').set({ revoked_at: FIXTURE_CREATED_AT }).where('id', '=', revoked.id).execute();
       const acme = (overrides: Partial<CertificatesTable>) => certificateRow(dueOrg, { source: 'acme', auto_renew: 1, ...overrides });
       const due = acme({ name: 'due', expires_at: '2025-06-10T00:00:00.000Z' });
       const soonest = acme({ name: 'soonest', expires_at: '2025-06-05T00:00:00.000Z', renewal_attempted_at: '2025-05-01T00:00:00.000Z' });
+      const deployedOnly = acme({ name: 'deployed-only', expires_at: '2025-06-20T00:00:00.000Z' });
       const later = acme({ name: 'later', expires_at: '2025-09-01T00:00:00.000Z' });
       const triedLately = acme({ name: 'tried', expires_at: '2025-06-10T00:00:00.000Z', renewal_attempted_at: '2025-06-01T11:30:00.000Z' });
       const manual = acme({ name: 'manual', expires_at: '2025-06-10T00:00:00.000Z', auto_renew: 0 });
       const failed = acme({ name: 'failed', expires_at: null, status: 'failed' });
       const uploaded = certificateRow(dueOrg, { name: 'uploaded', expires_at: '2025-06-10T00:00:00.000Z', auto_renew: 1 });
-      for (const row of [due, soonest, later, triedLately, manual, failed, uploaded]) await repo.create(row);
-      const found = await repo.listDueForRenewal('2025-07-01T12:00:00.000Z', '2025-06-01T11:00:00.000Z');
-      expect(found.filter((row) => row.org_id === dueOrg).map((row) => row.name)).toEqual(['soonest', 'due']);
+      const unused = acme({ name: 'unused', expires_at: '2025-06-10T00:00:00.000Z' });
+      const onRevokedHost = acme({ name: 'on-revoked-host', expires_at: '2025-06-10T00:00:00.000Z' });
+      const rows = [due, soonest, deployedOnly, later, triedLately, manual, failed, uploaded, unused, onRevokedHost];
+      for (const row of rows) await repo.create(row);
+      // Every certificate but `unused` is on a proxy host; `deployed-only` is the one still served while another is issued.
+      for (const row of rows.filter((candidate) => candidate !== unused && candidate !== onRevokedHost && candidate !== deployedOnly)) {
+        await handle().root.insertInto('proxy_hosts').values(proxyHostRow(live.id, { certificate_id: row.id })).execute();
+      }
+      await handle().root.insertInto('proxy_hosts').values(proxyHostRow(live.id, { certificate_id: null, deployed_certificate_id: deployedOnly.id })).execute();
+      await handle().root.insertInto('proxy_hosts').values(proxyHostRow(revoked.id, { certificate_id: onRevokedHost.id })).execute();
+      // Two proxy hosts on one certificate list it once.
+      await handle().root.insertInto('proxy_hosts').values(proxyHostRow(live.id, { certificate_id: due.id, deployed_certificate_id: due.id })).execute();
+
+      const found = await repo.listRenewalCandidates('2025-07-01T12:00:00.000Z', '2025-06-01T11:00:00.000Z');
+      expect(found.filter((row) => row.org_id === dueOrg).map((row) => row.name)).toEqual(['soonest', 'due', 'deployed-only']);
     });
 
     it('updates the fields given and leaves the rest', async () => {

@@ -79,10 +79,12 @@ export class CertificatesRepo {
   }
 
   /**
-   * ACME certificates to renew now: auto-renewing, valid, expiring before `expiringBefore`,
-   * and not attempted since `notAttemptedSince` (a failing CA is not hammered), soonest first.
+   * ACME certificates the renewal schedule looks at: auto-renewing, valid, expiring before
+   * `expiringBefore`, last attempted (if ever) no later than `attemptedBy`, and in use: attached to or
+   * deployed on a proxy host of a live host (one nobody serves is left to expire rather
+   * than count against the CA's rate limits). Soonest expiry first.
    */
-  listDueForRenewal(expiringBefore: string, notAttemptedSince: string): Promise<CertificatesTable[]> {
+  listRenewalCandidates(expiringBefore: string, attemptedBy: string): Promise<CertificatesTable[]> {
     return this.db
       .selectFrom('certificates')
       .selectAll()
@@ -91,7 +93,17 @@ export class CertificatesRepo {
       .where('status', '=', 'valid')
       .where('expires_at', 'is not', null)
       .where('expires_at', '<', expiringBefore)
-      .where((eb) => eb.or([eb('renewal_attempted_at', 'is', null), eb('renewal_attempted_at', '<', notAttemptedSince)]))
+      .where((eb) => eb.or([eb('renewal_attempted_at', 'is', null), eb('renewal_attempted_at', '<=', attemptedBy)]))
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('proxy_hosts')
+            .innerJoin('agents', 'agents.id', 'proxy_hosts.agent_id')
+            .select('proxy_hosts.id')
+            .where('agents.revoked_at', 'is', null)
+            .where((inner) => inner.or([inner('proxy_hosts.certificate_id', '=', inner.ref('certificates.id')), inner('proxy_hosts.deployed_certificate_id', '=', inner.ref('certificates.id'))])),
+        ),
+      )
       .orderBy('expires_at')
       .execute();
   }

@@ -10,7 +10,7 @@ import { newId } from '../../platform/ids.js';
 import type { AcmeOrders, OrderSubject } from './acme-orders.js';
 import { domainsOf, toCertificate, toSummary } from './certificates.mapping.js';
 import type { CertificatePosition, CertificatesRepo } from './certificates.repo.js';
-import { inspectUpload } from './pem-inspection.js';
+import { type CertificateFacts, inspectUpload } from './pem-inspection.js';
 import { createSelfSignedCertificate } from './self-signed.js';
 
 /** What the proxies module deploys: the certificate and its key, opened. */
@@ -125,31 +125,15 @@ export class CertificatesService {
 
   /** POST /certificates: a certificate (leaf first, then its chain) and its key, checked before anything is stored. */
   async upload(actor: Actor, body: CertificateUpload): Promise<Certificate> {
-    const inspected = inspectUpload(body, this.now());
-    const at = isoTimestamp(this.now());
-    const row: CertificatesTable = {
-      id: newId(),
-      org_id: actor.org.id,
-      name: body.name ?? inspected.facts.domains[0]!,
-      domains: JSON.stringify(inspected.facts.domains),
+    const now = this.now();
+    const inspected = inspectUpload(body, now);
+    return this.store(actor, now, {
       source: 'uploaded',
-      status: 'valid',
-      certificate_pem: inspected.certificatePem,
-      private_key_sealed: this.deps.secretBox.seal(inspected.privateKeyPem),
-      issuer: inspected.facts.issuer,
-      serial_number: inspected.facts.serialNumber,
-      not_before: inspected.facts.notBefore,
-      expires_at: inspected.facts.expiresAt,
-      auto_renew: 0,
-      acme_directory_url: null,
-      agent_id: null,
-      last_error: null,
-      renewal_attempted_at: null,
-      created_at: at,
-      updated_at: at,
-    };
-    await this.deps.repo.create(row);
-    return toCertificate(row, [], this.now());
+      name: body.name ?? inspected.facts.domains[0]!,
+      domains: inspected.facts.domains,
+      material: inspected,
+      facts: inspected.facts,
+    });
   }
 
   /** POST /certificates/self-signed (and a proxy host's "self-signed" SSL choice). */
@@ -160,21 +144,29 @@ export class CertificatesService {
     }
     const now = this.now();
     const material = await createSelfSignedCertificate(domains, body.days, now);
-    const facts = inspectUpload(material, now).facts;
+    return this.store(actor, now, { source: 'self_signed', name: body.name ?? domains[0]!, domains, material, facts: inspectUpload(material, now).facts });
+  }
+
+  /** Stores a certificate made from material in hand (uploaded or self-signed): valid at once, its key sealed, never renewed. */
+  private async store(
+    actor: Actor,
+    now: Date,
+    made: { source: 'uploaded' | 'self_signed'; name: string; domains: string[]; material: { certificatePem: string; privateKeyPem: string }; facts: CertificateFacts },
+  ): Promise<Certificate> {
     const at = isoTimestamp(now);
     const row: CertificatesTable = {
       id: newId(),
       org_id: actor.org.id,
-      name: body.name ?? domains[0]!,
-      domains: JSON.stringify(domains),
-      source: 'self_signed',
+      name: made.name,
+      domains: JSON.stringify(made.domains),
+      source: made.source,
       status: 'valid',
-      certificate_pem: material.certificatePem,
-      private_key_sealed: this.deps.secretBox.seal(material.privateKeyPem),
-      issuer: facts.issuer,
-      serial_number: facts.serialNumber,
-      not_before: facts.notBefore,
-      expires_at: facts.expiresAt,
+      certificate_pem: made.material.certificatePem,
+      private_key_sealed: this.deps.secretBox.seal(made.material.privateKeyPem),
+      issuer: made.facts.issuer,
+      serial_number: made.facts.serialNumber,
+      not_before: made.facts.notBefore,
+      expires_at: made.facts.expiresAt,
       auto_renew: 0,
       acme_directory_url: null,
       agent_id: null,
