@@ -9,10 +9,12 @@ export class CliError extends Error {
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
     const parts = [`${error.message} (${error.code})`];
-    // Some messages already spell out their details ("Invalid request: body.email: ..."); say each once.
+    // Many messages already spell out their details, under another name for the field
+    // ("certificatePem: ..." for the path body.certificatePem), so a detail whose message
+    // the message holds is not said again, whatever its path.
     const details = error.details
-      .map((detail) => (detail.path ? `${detail.path}: ${detail.message}` : detail.message))
-      .filter((detail) => !error.message.includes(detail));
+      .filter((detail) => !error.message.includes(detail.message))
+      .map((detail) => (detail.path ? `${detail.path}: ${detail.message}` : detail.message));
     if (details.length > 0) parts.push(details.join('; '));
     if (error.retryAfterSeconds !== undefined) parts.push(`retry in ${error.retryAfterSeconds}s`);
     // A 401 on a stored session means it expired or was revoked; say how to recover.

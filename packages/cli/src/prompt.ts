@@ -79,3 +79,14 @@ export async function askRequired(prompter: Prompter, question: string, flagHint
     if (answer.trim()) return hidden ? answer : answer.trim();
   }
 }
+
+/**
+ * Asks before removing something (`what`, e.g. "certificate lab (lab.test)"); only "y" or
+ * "yes" goes ahead. Without an answer (stdin closed, as in a script) it refuses and names
+ * --yes, so a script never removes anything by accident.
+ */
+export async function confirmRemoval(prompter: Prompter, what: string): Promise<void> {
+  const answer = await prompter.ask(`Remove ${what}? [y/N] `);
+  if (answer === undefined) throw new CliError('not removed: no answer to the confirmation; pass --yes to remove without asking');
+  if (!/^y(es)?$/i.test(answer.trim())) throw new CliError('not removed');
+}

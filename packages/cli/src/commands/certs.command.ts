@@ -9,6 +9,7 @@ import { CliError } from '../errors.js';
 import { type HostRef, resolveHost } from '../hosts.js';
 import { integerIn } from '../option-parsers.js';
 import type { Output } from '../output.js';
+import { confirmRemoval } from '../prompt.js';
 import { certificateSummary, certificateTable } from './certs.render.js';
 import { resolveProxyHost } from './proxy-options.js';
 import { proxyHostSummary } from './proxies.render.js';
@@ -80,7 +81,7 @@ export function registerCertsCommands(program: Command, cli: CliRuntime): void {
     .action(async (reference: string, options: { yes?: boolean }, command: Command) => {
       const client = cli.client(command);
       const certificate = await resolveCertificate(client, reference);
-      if (!options.yes) await confirmRemoval(cli, `certificate ${certificate.name} (${certificate.domains.join(', ')})`);
+      if (!options.yes) await confirmRemoval(cli.prompter, `certificate ${certificate.name} (${certificate.domains.join(', ')})`);
       const reply = await client.certificates.remove(certificate.id);
       const output = cli.output(command);
       output.result(reply, () => output.line(`Removed certificate ${certificate.name} (${certificate.id}).`));
@@ -117,16 +118,6 @@ export function findCertificate(certificates: Certificate[], reference: string):
 /** Resolves a certificate's id or name. */
 export async function resolveCertificate(client: InfraPilotClient, reference: string): Promise<Certificate> {
   return findCertificate(await listCertificates(client), reference);
-}
-
-/**
- * Asks before removing something; only "y" or "yes" goes ahead. Without an answer (stdin
- * closed, as in a script) it refuses and names --yes.
- */
-export async function confirmRemoval(cli: CliRuntime, what: string): Promise<void> {
-  const answer = await cli.prompter.ask(`Remove ${what}? [y/N] `);
-  if (answer === undefined) throw new CliError(`not removed: no answer to the confirmation; pass --yes to remove without asking`);
-  if (!/^y(es)?$/i.test(answer.trim())) throw new CliError('not removed');
 }
 
 /** What `requestCertificate` ends with: the proxy host, and the certificate once it is settled. */
@@ -167,7 +158,7 @@ export async function requestCertificate(
     throw new CliError(`no certificate for ${proxyHost.domain}: ${certificate.lastError ?? 'the ACME CA gave no reason'}; it still serves HTTP; retry with \`infrapilot certs issue ${host.name} ${proxyHost.domain}\``);
   }
   output.note(certificateSummary(certificate, new Date()));
-  const served = await waitUntilServed(client, host, proxyHost.id, certificateId);
+  const served = await waitUntilServed(client, host, proxyHost.id, certificate);
   if (!output.json) output.line(proxyHostSummary(served, new Date()));
   return { proxyHost: served, certificateId, certificate };
 }
@@ -200,15 +191,28 @@ export async function waitForCertificate(client: InfraPilotClient, certificateId
  * Once issued, the server redeploys every proxy host using the certificate; this waits
  * until the proxy host serves it (or says why it could not), so "HTTPS" is not claimed early.
  */
-async function waitUntilServed(client: InfraPilotClient, host: HostRef, proxyHostId: string, certificateId: string): Promise<ProxyHost> {
+async function waitUntilServed(client: InfraPilotClient, host: HostRef, proxyHostId: string, certificate: Certificate): Promise<ProxyHost> {
   const deadline = Date.now() + WAIT_LIMIT_MS;
   for (;;) {
     const proxyHost = await client.proxies.get(host.id, proxyHostId);
-    if (proxyHost.sslEnabled && proxyHost.certificateId === certificateId) return proxyHost;
-    if (proxyHost.status === 'error') throw new CliError(`the certificate was issued but ${proxyHost.domain} could not serve it: ${proxyHost.lastError ?? 'no reason given'}`);
+    if (proxyHost.sslEnabled && proxyHost.certificateId === certificate.id) return proxyHost;
+    if (proxyHost.status === 'error' && failedSince(proxyHost, certificate)) {
+      throw new CliError(`the certificate was issued but ${proxyHost.domain} could not serve it: ${proxyHost.lastError ?? 'no reason given'}`);
+    }
     if (Date.now() > deadline) throw new CliError(`the certificate was issued but ${proxyHost.domain} does not serve it yet; check \`infrapilot proxies ls ${host.name}\``);
     await sleep(POLL_INTERVAL_MS);
   }
+}
+
+/**
+ * Whether a proxy host's error is about deploying this certificate: the redeploy that
+ * follows the issue records its failure after the certificate became valid. An older error
+ * (a change refused before the order) stays until that redeploy replaces it, and must not
+ * end the wait. Both times are the server's clock, so the client's does not matter; equal
+ * counts as after, since a redeploy can fail within the same millisecond.
+ */
+function failedSince(proxyHost: ProxyHost, certificate: Certificate): boolean {
+  return Date.parse(proxyHost.updatedAt) >= Date.parse(certificate.updatedAt);
 }
 
 /** A file's text, or stdin's for `-`. */

@@ -229,3 +229,45 @@ describe('infrapilot proxies against a real nginx', () => {
     expect(await home().run(['proxies', 'ls'])).toMatchObject({ code: 0, stdout: '', stderr: '(none)\n' });
   });
 });
+
+describe('infrapilot proxies rm --force on a host that went offline', () => {
+  const { server, home } = useSignedInAdmin();
+  const hostName = uniqueName('cli-offline');
+  let nginx: TestNginx | undefined;
+  let host: ProxyTestAgent | undefined;
+
+  beforeAll(async () => {
+    nginx = await startTestNginx();
+    host = await startProxyAgent(server().admin, hostName, { nginx });
+    await proxyReported(server().admin, host.agentId);
+  });
+
+  afterAll(async () => {
+    await host?.destroy();
+    await nginx?.stop();
+  });
+
+  it('refuses while the host cannot remove the file, and removes the settings with --force', async () => {
+    const agent = host!;
+    // Nothing listens on port 9; nginx needs no answer from it to take the file.
+    expect(await home().run(['proxies', 'add', hostName, 'gone.test', '--to', '127.0.0.1:9'])).toMatchObject({ code: 0 });
+    await agent.runtime.stop();
+    await eventually(async () => !(await server().admin.agents.get(agent.agentId)).connected, 'the server sees the host offline');
+
+    const refused = await home().run(['proxies', 'rm', hostName, 'gone.test', '--yes']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error: .*\(agent_offline\)\n$/);
+    expect((await server().admin.proxies.list({ agentId: agent.agentId })).items.map((proxyHost) => proxyHost.domain)).toEqual(['gone.test']);
+
+    const forced = await home().run(['proxies', 'rm', hostName, 'gone.test', '--yes', '--force']);
+    expect(forced).toMatchObject({ code: 0, stdout: `Removed gone.test from ${hostName}.\n`, stderr: '' });
+    expect((await server().admin.proxies.list({ agentId: agent.agentId })).items).toEqual([]);
+  });
+
+  it('says what --force does in the help', async () => {
+    const help = await home().run(['proxies', 'rm', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(
+      "--force remove it even when the host is offline or its nginx unavailable: its settings go now, and the host's agent deletes the file when it reports it again",
+    );
+  });
+});

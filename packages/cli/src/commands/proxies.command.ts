@@ -6,7 +6,8 @@ import { CliError } from '../errors.js';
 import { ExitStatus } from '../exit-status.js';
 import { type HostRef, resolveHost, resolveHostScope } from '../hosts.js';
 import type { Output } from '../output.js';
-import { confirmRemoval, requestCertificate, resolveCertificate } from './certs.command.js';
+import { confirmRemoval } from '../prompt.js';
+import { requestCertificate, resolveCertificate } from './certs.command.js';
 import { driftNote, problemNotes, proxyHostSummary, proxyHostTable } from './proxies.render.js';
 import {
   addProxyFlags,
@@ -106,12 +107,13 @@ export function registerProxiesCommands(program: Command, cli: CliRuntime): void
     .argument('<host>', 'a host name or id')
     .argument('<proxy>', "the proxy host's domain or id")
     .option('-y, --yes', 'do not ask for confirmation')
-    .action(async (host: string, reference: string, options: { yes?: boolean }, command: Command) => {
+    .option('--force', "remove it even when the host is offline or its nginx unavailable: its settings go now, and the host's agent deletes the file when it reports it again")
+    .action(async (host: string, reference: string, options: { yes?: boolean; force?: boolean }, command: Command) => {
       const client = cli.client(command);
       const target = await resolveHost(client, host);
       const proxyHost = await resolveProxyHost(client, target, reference);
-      if (!options.yes) await confirmRemoval(cli, `proxy host ${proxyHost.domain} on ${target.name}`);
-      const reply = await client.proxies.remove(target.id, proxyHost.id);
+      if (!options.yes) await confirmRemoval(cli.prompter, `proxy host ${proxyHost.domain} on ${target.name}`);
+      const reply = await client.proxies.remove(target.id, proxyHost.id, options.force ? { force: true } : {});
       const output = cli.output(command);
       output.result(reply, () => output.line(`Removed ${proxyHost.domain} from ${target.name}.`));
     });

@@ -10,6 +10,7 @@ import {
   type ProxyHost,
   type ProxyHostInput,
   ProxyHostInputSchema,
+  proxyHostInputOf,
   type ProxyUpstream,
   type RateLimit,
   RateLimitSchema,
@@ -216,21 +217,8 @@ export function newProxyHostInput(domain: string, to: UpstreamTarget | undefined
   return checkProxyHostInput({ domain, upstream: upstreamOf(to, 'http') });
 }
 
-/** A proxy host's saved settings as the body that would save them again (for PUT). */
-export function inputOf(host: ProxyHost): ProxyHostInput {
-  return {
-    domain: host.domain,
-    upstream: host.upstream,
-    certificateId: host.certificateId,
-    forceSsl: host.forceSsl,
-    http2: host.http2,
-    websockets: host.websockets,
-    clientMaxBodySizeMb: host.clientMaxBodySizeMb,
-    securityHeaders: host.securityHeaders,
-    rateLimits: host.rateLimits,
-    ipRules: host.ipRules,
-  };
-}
+/** A proxy host's saved settings as the body that would save them again (for PUT); the protocol's proxyHostInputOf. */
+export const inputOf = proxyHostInputOf;
 
 /** What `proxies edit` changes beyond the settings themselves, for notes on stderr. */
 export interface AppliedFlags {
