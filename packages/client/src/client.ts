@@ -413,7 +413,9 @@ export class InfraPilotClient {
     create: (agentId: string, body: ProxyHostInputBody) => this.request<ProxyHost>('POST', proxyBase(agentId), { body }),
     /** Replaces the whole proxy host (PUT). */
     update: (agentId: string, proxyHostId: string, body: ProxyHostInputBody) => this.request<ProxyHost>('PUT', proxyPath(agentId, proxyHostId), { body }),
-    remove: (agentId: string, proxyHostId: string) => this.request<Ok>('DELETE', proxyPath(agentId, proxyHostId)),
+    /** `force` deletes the rows even when the host cannot be reached; its agent removes the file when it reports it again. */
+    remove: (agentId: string, proxyHostId: string, options: { force?: boolean } = {}) =>
+      this.request<Ok>('DELETE', proxyPath(agentId, proxyHostId), { query: { force: options.force === undefined ? undefined : String(options.force) } }),
     /** Attaches a certificate: a new ACME one (202, issued in the background), a self-signed one, or an existing one. */
     requestSsl: (agentId: string, proxyHostId: string, body: z.input<typeof ProxySslRequestSchema>) =>
       this.request<ProxyHost>('POST', `${proxyPath(agentId, proxyHostId)}/ssl`, { body }),

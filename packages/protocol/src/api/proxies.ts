@@ -174,3 +174,28 @@ export const ProxyServerSchema = z.object({
   reportedAt: TimestampSchema,
 });
 export type ProxyServer = z.infer<typeof ProxyServerSchema>;
+
+/** DELETE /agents/:id/proxies/:pid query. */
+export const ProxyRemoveQuerySchema = z.strictObject({
+  force: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true')
+    .describe("Delete the proxy host even when its host's agent is offline or its nginx unavailable; the agent removes the file when it reports it again"),
+});
+
+/** A proxy host's saved settings as the body that would save them again (a PUT that changes nothing). */
+export function proxyHostInputOf(host: ProxyHost): ProxyHostInput {
+  return {
+    domain: host.domain,
+    upstream: host.upstream,
+    certificateId: host.certificateId,
+    forceSsl: host.forceSsl,
+    http2: host.http2,
+    websockets: host.websockets,
+    clientMaxBodySizeMb: host.clientMaxBodySizeMb,
+    securityHeaders: host.securityHeaders,
+    rateLimits: host.rateLimits,
+    ipRules: host.ipRules,
+  };
+}

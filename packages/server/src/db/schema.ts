@@ -244,6 +244,8 @@ export interface ProxyHostsTable {
   upstream_container: string | null;
   upstream_port: number;
   certificate_id: string | null;
+  /** The certificate deployed now; differs from certificate_id while a newly attached one is pending. */
+  deployed_certificate_id: string | null;
   ssl_enabled: number;
   ssl_cert_path: string | null;
   ssl_key_path: string | null;

@@ -1,11 +1,11 @@
 // Tests of the proxies API against real components: a real agent with the docker, exec
 // and proxy capabilities, driving a test nginx (packages/agent/src/test-helpers/nginx.ts)
 // on free loopback ports, and busybox httpd containers as upstreams.
-import { createDocker, createProxy, silentLogger, type AgentDocker, type AgentPolicy, type AgentProxy } from '@infrapilot/agent';
+import { createDocker, createProxy, silentLogger, type AgentDocker, type AgentPolicy, type AgentProxy, type AgentRuntimeOptions } from '@infrapilot/agent';
 import type { TestNginx } from '@infrapilot/agent/test-helpers/nginx';
 import type { InfraPilotClient } from '@infrapilot/client';
 import { docker, testPolicy, type TestContainers } from './docker.js';
-import { eventually, startTestAgent, type TestAgent } from './test-agent.js';
+import { eventually, runTestAgent, startTestAgent, type TestAgent } from './test-agent.js';
 
 export { startTestNginx, NO_PROXY_HOST_BODY, type TestNginx } from '@infrapilot/agent/test-helpers/nginx';
 
@@ -25,6 +25,19 @@ export async function startProxyAgent(
   const proxyPolicy = options.proxyPolicy ?? options.nginx?.proxyPolicy;
   if (!proxyPolicy) throw new Error('startProxyAgent needs a test nginx or a proxy policy');
   policy.proxy = structuredClone(proxyPolicy);
+  return runProxyAgent(policy, (agentOptions) => startTestAgent(client, name, agentOptions));
+}
+
+/**
+ * The same agent (its enrolled state dir) run again after stop(): a host coming back.
+ * `policy` replaces its policy (e.g. one that switches the proxy capability off).
+ */
+export function restartProxyAgent(agent: ProxyTestAgent, options: { policy?: AgentPolicy } = {}): Promise<ProxyTestAgent> {
+  return runProxyAgent(structuredClone(options.policy ?? agent.policy), async (agentOptions) => runTestAgent(agent.agentId, agent.stateDir, agentOptions));
+}
+
+/** Builds the docker and proxy capabilities for the policy and runs an agent with them; stop() and destroy() close them too. */
+async function runProxyAgent(policy: AgentPolicy, run: (options: Partial<AgentRuntimeOptions>) => Promise<TestAgent>): Promise<ProxyTestAgent> {
   const dockerCapability = createDocker({ policy, logger: silentLogger });
   // Small deadlines: a test that breaks nginx should fail in seconds, not minutes.
   const proxy = createProxy({ policy, logger: silentLogger, containers: dockerCapability.containers, programTimeoutMs: 20_000, settleTimeoutMs: 10_000 });
@@ -33,7 +46,7 @@ export async function startProxyAgent(
     await dockerCapability.close();
   };
   try {
-    const agent = await startTestAgent(client, name, {
+    const agent = await run({
       capabilities: [...dockerCapability.capabilities, ...proxy.capabilities],
       docker: dockerCapability.state,
       proxy: proxy.state,

@@ -60,6 +60,8 @@ export const proxies: Migration = {
       .addColumn('upstream_container', 'varchar(128)')
       .addColumn('upstream_port', 'integer', (c) => c.notNull())
       .addColumn('certificate_id', 'varchar(36)', (c) => c.references('certificates.id').onDelete('set null'))
+      // The certificate the host's nginx serves now: it keeps serving while a newly attached one is still being issued.
+      .addColumn('deployed_certificate_id', 'varchar(36)', (c) => c.references('certificates.id').onDelete('set null'))
       .addColumn('ssl_enabled', 'integer', (c) => c.notNull())
       .addColumn('ssl_cert_path', 'varchar(500)')
       .addColumn('ssl_key_path', 'varchar(500)')

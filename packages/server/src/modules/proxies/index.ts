@@ -2,13 +2,18 @@ import type { DatabaseHandle, TransactionRunner } from '../../db/transactions.js
 import type { CommandRouter } from '../../gateway/command-router.js';
 import type { Clock } from '../../platform/clock.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
+import { CertificateChoice, type CertificateDirectory } from './certificate-choice.js';
 import { ProxiesRepo } from './proxies.repo.js';
 import { proxiesRoutes } from './proxies.routes.js';
-import { type CertificateDirectory, type HostDirectory, ProxiesService } from './proxies.service.js';
+import { type HostDirectory, ProxiesService } from './proxies.service.js';
+import { DEFAULT_PROXY_COMMAND_TIMEOUTS, ProxyCommands, type ProxyCommandTimeouts } from './proxy-commands.js';
 import { ProxyStateSync } from './proxy-state-sync.js';
 
 export { ProxiesService, type CertificateDirectory, type HostDirectory } from './proxies.service.js';
 export { ProxyStateSync } from './proxy-state-sync.js';
+
+/** How often proxy hosts left in `error`, or behind their certificate, are applied again. */
+export const RECONCILE_INTERVAL_MS = 10 * 60 * 1000;
 
 /** The proxies module, wired: the service, the sink the agent gateway feeds, and the routes. */
 export interface ProxiesModule {
@@ -17,7 +22,7 @@ export interface ProxiesModule {
   sync: ProxyStateSync;
   /** REST routes; register under /api/v1. */
   routes: typeof proxiesRoutes;
-  /** Stops listening to the bus (certificate issued, container started). */
+  /** Stops listening to the bus (certificate issued, container started, agent back) and the reconciliation timer. */
   close(): void;
 }
 
@@ -32,10 +37,25 @@ export function createProxiesModule(deps: {
   bus: EventBus;
   clock: Clock;
   logger: { warn(object: object, message: string): void };
+  /** How long to wait for the agent (tests shorten it). */
+  timeouts?: ProxyCommandTimeouts;
 }): ProxiesModule {
   const repo = new ProxiesRepo(deps.database);
-  const sync = new ProxyStateSync({ repo, bus: deps.bus, clock: deps.clock });
-  const proxies = new ProxiesService({ ...deps, repo, sync });
+  const commands = new ProxyCommands(deps.commands, deps.timeouts ?? DEFAULT_PROXY_COMMAND_TIMEOUTS);
+  const sync = new ProxyStateSync({ repo, bus: deps.bus, clock: deps.clock, commands, logger: deps.logger });
+  const choice = new CertificateChoice({ certificates: deps.certificates, covers: deps.covers });
+  const proxies = new ProxiesService({ ...deps, repo, commands, choice, sync });
   const unsubscribe = proxies.subscribe();
-  return { proxies, sync, routes: proxiesRoutes, close: unsubscribe };
+  const reconciliation = setInterval(() => void proxies.reconcile(), RECONCILE_INTERVAL_MS);
+  // A timer must not keep a process alive that is otherwise done (the CLI, tests).
+  reconciliation.unref();
+  return {
+    proxies,
+    sync,
+    routes: proxiesRoutes,
+    close() {
+      clearInterval(reconciliation);
+      unsubscribe();
+    },
+  };
 }

@@ -1,11 +1,14 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { ProxyHostInputBody } from '@infrapilot/protocol';
+import { proxyHostInputOf, type ProxyHostInputBody } from '@infrapilot/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFailure } from '../../test-helpers/api-failure.js';
 import { TestContainers, uniqueName } from '../../test-helpers/docker.js';
 import { proxyReported, startProxyAgent, startTestNginx, startUpstreamContainer, type ProxyTestAgent, type TestNginx, type UpstreamContainer } from '../../test-helpers/proxy.js';
+import { eventually } from '../../test-helpers/test-agent.js';
 import { startTestServer, type TestServer } from '../../test-helpers/test-server.js';
 
 const MARKER = 'served over https';
@@ -18,8 +21,13 @@ describe('HTTPS for proxy hosts, against a real agent, nginx and dockerd', () =>
   let upstream: UpstreamContainer;
   const containers = new TestContainers();
 
+  // Where the ACME directory should be, a server that is no CA (404 to everything): an order fails at once.
+  const notACa = createServer((_request, response) => response.writeHead(404).end('no ACME here'));
+
   beforeAll(async () => {
-    server = await startTestServer('sqlite');
+    await new Promise<void>((resolve) => notACa.listen(0, '127.0.0.1', resolve));
+    const { port } = notACa.address() as AddressInfo;
+    server = await startTestServer('sqlite', undefined, { config: { acmeDirectoryUrl: `http://127.0.0.1:${port}/directory` } });
     nginx = await startTestNginx();
     agent = await startProxyAgent(server.admin, 'tls-host', { nginx });
     agentId = agent.agentId;
@@ -31,6 +39,7 @@ describe('HTTPS for proxy hosts, against a real agent, nginx and dockerd', () =>
     await containers.removeAll();
     await nginx?.stop();
     await server?.destroy();
+    await new Promise((resolve) => notACa.close(resolve));
   });
 
   const domain = (label: string) => `${uniqueName(label)}.test`;
@@ -110,5 +119,46 @@ describe('HTTPS for proxy hosts, against a real agent, nginx and dockerd', () =>
     expect(plain).toMatchObject({ sslEnabled: false, certificate: null, sslExpiresAt: null });
     const response = await nginx.request({ host: name });
     expect([response.status, response.body]).toEqual([200, MARKER]);
+  });
+
+  // Regression: requesting an ACME certificate dropped HTTPS until it was issued, and for good when its order failed.
+  it('keeps serving the certificate it had while a new ACME one is ordered, and after that order failed', async () => {
+    const name = domain('reordered');
+    const selfSigned = await server.admin.certificates.createSelfSigned({ domains: [name], days: 30 });
+    const created = await server.admin.proxies.create(agentId, toUpstream(name, { certificateId: selfSigned.id }));
+    const pem = await deployedCertificate(created.id);
+
+    const requested = await server.admin.proxies.requestSsl(agentId, created.id, { source: 'acme' });
+    expect(requested).toMatchObject({ sslEnabled: true, sslExpiresAt: selfSigned.expiresAt, certificate: { source: 'acme', status: 'pending' } });
+    const ordered = requested.certificateId!;
+    expect(ordered).not.toBe(selfSigned.id);
+    const failed = await eventually(async () => {
+      const certificate = await server.admin.certificates.get(ordered);
+      return certificate.status === 'failed' ? certificate : undefined;
+    }, 'the ACME order fails');
+    expect(failed.lastError).toEqual(expect.any(String));
+
+    // Saved again as it is: the file is rewritten, still with the self-signed certificate.
+    const saved = await server.admin.proxies.update(agentId, created.id, proxyHostInputOf(await server.admin.proxies.get(agentId, created.id)));
+    expect(saved).toMatchObject({ sslEnabled: true, sslExpiresAt: selfSigned.expiresAt, certificateId: ordered, status: 'active' });
+    expect(await deployedCertificate(created.id)).toBe(pem);
+    expect((await nginx.request({ host: name })).status).toBe(301);
+    const response = await nginx.request({ host: name, https: true, ca: pem });
+    expect([response.status, response.body]).toEqual([200, MARKER]);
+  });
+
+  it('refuses to rename a host to a domain its certificate does not cover (400 naming certificateId), unless the certificate goes too', async () => {
+    const name = domain('renamed');
+    const certificate = await server.admin.certificates.createSelfSigned({ domains: [name], days: 30 });
+    const created = await server.admin.proxies.create(agentId, toUpstream(name, { certificateId: certificate.id }));
+    const renamed = domain('renamed-to');
+    const failure = await apiFailure(server.admin.proxies.update(agentId, created.id, toUpstream(renamed, { certificateId: certificate.id })));
+    expect([failure.status, failure.code]).toEqual([400, 'validation_failed']);
+    expect(failure.details).toEqual([{ path: 'body.certificateId', message: expect.stringMatching(/does not cover/) }]);
+    expect(await server.admin.proxies.get(agentId, created.id)).toMatchObject({ domain: name, sslEnabled: true, configHash: created.configHash });
+
+    const plain = await server.admin.proxies.update(agentId, created.id, toUpstream(renamed, { certificateId: null }));
+    expect(plain).toMatchObject({ domain: renamed, sslEnabled: false, certificate: null });
+    expect((await nginx.request({ host: renamed })).body).toBe(MARKER);
   });
 });

@@ -1,10 +1,11 @@
 import { createHash, randomInt } from 'node:crypto';
-import { appendFile, readdir, readFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InfraPilotClient } from '@infrapilot/client';
 import type { ProxyHostInputBody } from '@infrapilot/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvents } from '../../platform/events/event-bus.js';
+import { newId } from '../../platform/ids.js';
 import { createAnotherOrg } from '../../test-helpers/another-org.js';
 import { apiFailure } from '../../test-helpers/api-failure.js';
 import { docker, TEST_LABEL, TestContainers, uniqueName } from '../../test-helpers/docker.js';
@@ -145,7 +146,14 @@ describe('proxies API against a real agent, nginx and dockerd', () => {
     it("answers 404 for another org's proxy host and host, as for ones that do not exist", async () => {
       const created = await server.admin.proxies.create(agentId, toUpstream(domain('mine')));
       const { founder } = await createAnotherOrg(server);
-      for (const attempt of [() => founder.proxies.get(agentId, created.id), () => founder.proxies.listOnHost(agentId), () => founder.proxies.remove(agentId, created.id)]) {
+      for (const attempt of [
+        () => founder.proxies.get(agentId, created.id),
+        () => founder.proxies.listOnHost(agentId),
+        () => founder.proxies.list({ agentId }),
+        () => founder.proxies.remove(agentId, created.id),
+        // Regression: a filter on a host that does not exist answered an empty page.
+        () => server.admin.proxies.list({ agentId: newId() }),
+      ]) {
         const failure = await apiFailure(attempt());
         expect([failure.status, failure.code]).toEqual([404, 'not_found']);
       }
@@ -186,12 +194,14 @@ describe('proxies API against a real agent, nginx and dockerd', () => {
     it('lets only one of two simultaneous creates of a domain win, and takes the loser’s file away again', async () => {
       const name = domain('race');
       const before = await managedFiles();
-      // Both pass the duplicate check before either is stored; the database's unique key decides.
+      // Both pass the duplicate check before either is stored. The agent applies one after the
+      // other and refuses the second file (nginx would ignore a second server block for the
+      // name: 422); should it not, the database's unique key decides (409).
       const outcomes = await Promise.allSettled([server.admin.proxies.create(agentId, toUpstream(name)), server.admin.proxies.create(agentId, toUpstream(name))]);
       const winner = outcomes.find((outcome) => outcome.status === 'fulfilled')?.value;
       const loser = outcomes.find((outcome) => outcome.status === 'rejected')?.reason as { status?: number; code?: string } | undefined;
       expect(winner?.domain).toBe(name);
-      expect([loser?.status, loser?.code]).toEqual([409, 'conflict']);
+      expect([[409, 'conflict'], [422, 'proxy_config_invalid']]).toContainEqual([loser?.status, loser?.code]);
       expect(await managedFiles()).toEqual([...before, `infrapilot-${winner!.id}.conf`].sort());
       expect((await get(name)).body).toBe(MARKER);
     });
@@ -351,6 +361,18 @@ describe('proxies API against a real agent, nginx and dockerd', () => {
         stop();
         await live.close();
       }
+    });
+  });
+
+  describe('orphaned files', () => {
+    it('removes a managed file no proxy host describes within a few heartbeats, and leaves the others serving', async () => {
+      const kept = await server.admin.proxies.create(agentId, toUpstream(domain('kept-by-orphan')));
+      const orphan = `infrapilot-${newId()}.conf`;
+      await writeFile(join(nginx.proxyPolicy.nginx.configDirectory, orphan), '# dropped here by hand, or left by an apply nobody waited for\n', { mode: 0o644 });
+      expect(await managedFiles()).toContain(orphan);
+      await eventually(async () => !(await managedFiles()).includes(orphan), 'the agent is asked to remove the orphaned file', 15_000);
+      expect(await managedFiles()).toContain(`infrapilot-${kept.id}.conf`);
+      expect((await get(kept.domain)).body).toBe(MARKER);
     });
   });
 

@@ -25,8 +25,8 @@ export interface AppliedFacts {
   configHash: string;
   configPath: string;
   upstreamAddress: string | null;
-  /** Set when HTTPS is served. */
-  ssl: { certificatePath: string; privateKeyPath: string; expiresAt: string | null } | null;
+  /** Set when HTTPS is served: with the certificate deployed (which may not be the one attached, while that one is issued). */
+  ssl: { certificateId: string; certificatePath: string; privateKeyPath: string; expiresAt: string | null } | null;
 }
 
 const PERIOD_TO_WINDOW = { second: '1s', minute: '1m' } as const;
@@ -90,6 +90,7 @@ export function rowsOf(
       upstream_container: upstream.kind === 'container' ? upstream.container : null,
       upstream_port: upstream.port,
       certificate_id: input.certificateId,
+      deployed_certificate_id: applied.ssl?.certificateId ?? null,
       ssl_enabled: applied.ssl ? 1 : 0,
       ssl_cert_path: applied.ssl?.certificatePath ?? null,
       ssl_key_path: applied.ssl?.privateKeyPath ?? null,
@@ -144,7 +145,7 @@ export function rowsOf(
   };
 }
 
-/** The settings the rows hold, as a user would give them again (what a re-apply renders). */
+/** The settings the rows hold, as a user would give them again (what a re-apply renders); proxyHostInputOf does the same for a ProxyHost. */
 export function inputOf(rows: ProxyHostRows): ProxyHostInput {
   const { host, headers } = rows;
   const scheme = host.upstream_scheme;

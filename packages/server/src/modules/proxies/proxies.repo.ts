@@ -17,7 +17,7 @@ export interface DriftFacts {
 }
 
 /** A host row with the agent it belongs to. */
-type HostWithAgent = ProxyHostsTable & { agent_name: string; org_id: string };
+export type HostWithAgent = ProxyHostsTable & { agent_name: string; org_id: string };
 
 /**
  * The only code that touches proxy_hosts, proxy_security_headers, rate_limits, ip_rules,
@@ -97,9 +97,32 @@ export class ProxiesRepo {
     return this.db.selectFrom('proxy_hosts').selectAll().where('agent_id', '=', agentId).orderBy('domain').execute();
   }
 
-  /** Ids of the proxy hosts that use a certificate. */
+  /** Which of these ids are proxy hosts, of any host and org (what tells a managed file from an orphan). */
+  async existingIds(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('proxy_hosts').select('id').where('id', 'in', ids).execute();
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Proxy hosts a reconciliation looks at (of one agent, or of every agent not removed):
+   * those whose last apply failed, and those with a certificate attached, whose deployed
+   * certificate may be behind.
+   */
+  listReconcilable(agentId?: string): Promise<HostWithAgent[]> {
+    let query = this.withAgent().where((eb) => eb.or([eb('proxy_hosts.status', '=', 'error'), eb('proxy_hosts.certificate_id', 'is not', null)]));
+    if (agentId) query = query.where('proxy_hosts.agent_id', '=', agentId);
+    return query.orderBy('proxy_hosts.agent_id').orderBy('proxy_hosts.domain').execute();
+  }
+
+  /** Ids of the proxy hosts that use a certificate: attached, or deployed while the attached one is issued. */
   async idsByCertificate(certificateId: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('proxy_hosts').select('id').where('certificate_id', '=', certificateId).orderBy('domain').execute();
+    const rows = await this.db
+      .selectFrom('proxy_hosts')
+      .select('id')
+      .where((eb) => eb.or([eb('certificate_id', '=', certificateId), eb('deployed_certificate_id', '=', certificateId)]))
+      .orderBy('domain')
+      .execute();
     return rows.map((row) => row.id);
   }
 

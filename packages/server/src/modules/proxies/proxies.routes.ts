@@ -6,6 +6,7 @@ import {
   ProxyHostListQuerySchema,
   ProxyHostSchema,
   ProxyParamsSchema,
+  ProxyRemoveQuerySchema,
   ProxyServerSchema,
   ProxySslRequestSchema,
   ProxyTestResultSchema,
@@ -21,17 +22,17 @@ const HostProxyListQuerySchema = ProxyHostListQuerySchema.omit({ agentId: true }
 
 /**
  * Starts the audit row of a change: the proxy host's id (or, before it exists, the
- * domain) and the host's id. The returned listener adds the host's name, the proxy
- * host's id and its domain once the service has resolved them, so a refused or failed
- * change is recorded with them too.
+ * domain), the host's id and any options given in the query. The returned listener adds
+ * the host's name, the proxy host's id and its domain once the service has resolved
+ * them, so a refused or failed change is recorded with them too.
  */
-function auditChange(request: FastifyRequest, resource: string, domain?: string): ProxyTargetListener {
+function auditChange(request: FastifyRequest, resource: string, domain?: string, options: Record<string, unknown> = {}): ProxyTargetListener {
   const { id } = request.params as { id: string };
   request.auditFacts.resourceId = resource;
-  request.auditFacts.details = { agentId: id, ...(domain ? { domain } : {}) };
+  request.auditFacts.details = { agentId: id, ...(domain ? { domain } : {}), ...options };
   return ({ host, proxyHostId, domain: resolved }) => {
     if (proxyHostId) request.auditFacts.resourceId = proxyHostId;
-    request.auditFacts.details = { agentId: host.id, host: host.name, ...(resolved ?? domain ? { domain: resolved ?? domain } : {}) };
+    request.auditFacts.details = { agentId: host.id, host: host.name, ...(resolved ?? domain ? { domain: resolved ?? domain } : {}), ...options };
   };
 }
 
@@ -45,7 +46,7 @@ export const proxiesRoutes: FastifyPluginAsyncZod<{ proxies: ProxiesService }> =
 
   app.get('/proxies', {
     config: { access: 'proxies:read' },
-    schema: { tags, summary: "Every host's proxy hosts in domain order", querystring: ProxyHostListQuerySchema, response: replies({ 200: pageSchema(ProxyHostSchema) }) },
+    schema: { tags, summary: "Every host's proxy hosts in domain order (agentId: only that host's; 404 if it is not one of the org's)", querystring: ProxyHostListQuerySchema, response: replies({ 200: pageSchema(ProxyHostSchema) }) },
     handler: async (request) => proxies.list(actorOf(request), request.query),
   });
 
@@ -91,9 +92,17 @@ export const proxiesRoutes: FastifyPluginAsyncZod<{ proxies: ProxiesService }> =
 
   app.delete('/agents/:id/proxies/:pid', {
     config: { access: 'proxies:manage', audit: { action: 'proxy.delete', resourceType: 'proxy_host' } },
-    schema: { tags, summary: "Remove a proxy host: its file goes from the host, then its settings", params: ProxyParamsSchema, response: replies({ 200: OkSchema }) },
+    schema: {
+      tags,
+      summary:
+        'Remove a proxy host: its file goes from the host, then its settings. With force=true, a host whose agent is offline or whose nginx is unavailable loses the settings anyway, and its agent removes the file when it reports it again',
+      params: ProxyParamsSchema,
+      querystring: ProxyRemoveQuerySchema,
+      response: replies({ 200: OkSchema }),
+    },
     handler: async (request) => {
-      await proxies.remove(actorOf(request), request.params.id, request.params.pid, auditChange(request, request.params.pid));
+      const { force } = request.query;
+      await proxies.remove(actorOf(request), request.params.id, request.params.pid, { force }, auditChange(request, request.params.pid, undefined, { force }));
       return { ok: true as const };
     },
   });

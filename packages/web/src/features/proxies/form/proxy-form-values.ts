@@ -4,6 +4,7 @@ import {
   type ProxyHostInput,
   type ProxyHostInputBody,
   ProxyHostInputSchema,
+  proxyHostInputOf,
   type RateLimit,
   SecurityHeadersSchema,
   type X_FRAME_OPTIONS,
@@ -130,21 +131,8 @@ export function formValuesOf(host: ProxyHost): ProxyFormValues {
   };
 }
 
-/** A saved proxy host's settings as the body of a PUT that changes nothing (to write its file again). */
-export function inputOf(host: ProxyHost): ProxyHostInputBody {
-  return {
-    domain: host.domain,
-    upstream: host.upstream,
-    certificateId: host.certificateId,
-    forceSsl: host.forceSsl,
-    http2: host.http2,
-    websockets: host.websockets,
-    clientMaxBodySizeMb: host.clientMaxBodySizeMb,
-    securityHeaders: host.securityHeaders,
-    rateLimits: host.rateLimits,
-    ipRules: host.ipRules,
-  };
-}
+/** A saved proxy host's settings as the body of a PUT that changes nothing (to write its file again); the protocol's proxyHostInputOf. */
+export const inputOf: (host: ProxyHost) => ProxyHostInputBody = proxyHostInputOf;
 
 /** A number field's text as a number; anything but a whole number becomes NaN, which the schema refuses with a message. */
 function wholeNumber(text: string): number {
