@@ -133,6 +133,18 @@ describeOnBothDialects('certificates repository', (dialect) => {
       await handle().root.insertInto('proxy_hosts').values(proxy).execute();
       expect(await repo.listUsers([used.id, unused.id])).toEqual([{ certificate_id: used.id, id: proxy.id, domain: 'shop.example.com', agent_id: agent.id, agent_name: 'web-1' }]);
       expect(await repo.listUsers([])).toEqual([]);
+      // A proxy host still serving a certificate while a newly attached one is issued uses both.
+      const pending = certificateRow(orgId, { name: 'pending', status: 'pending' });
+      await repo.create(pending);
+      await handle().root.updateTable('proxy_hosts').set({ certificate_id: pending.id, deployed_certificate_id: used.id }).where('id', '=', proxy.id).execute();
+      expect(await repo.listUsers([used.id, pending.id])).toEqual(
+        expect.arrayContaining([
+          { certificate_id: used.id, id: proxy.id, domain: 'shop.example.com', agent_id: agent.id, agent_name: 'web-1' },
+          { certificate_id: pending.id, id: proxy.id, domain: 'shop.example.com', agent_id: agent.id, agent_name: 'web-1' },
+        ]),
+      );
+      expect(await repo.listUsers([used.id])).toHaveLength(1);
+      await handle().root.updateTable('proxy_hosts').set({ deployed_certificate_id: null }).where('id', '=', proxy.id).execute();
       // A deleted certificate leaves its proxy hosts without one rather than failing.
       await handle().root.updateTable('proxy_hosts').set({ certificate_id: null }).where('id', '=', proxy.id).execute();
       expect(await repo.delete(orgId, used.id)).toBe(true);

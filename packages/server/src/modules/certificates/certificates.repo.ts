@@ -121,17 +121,24 @@ export class CertificatesRepo {
   }
 
   /** The proxy hosts (of live hosts) serving these certificates, by domain. */
-  listUsers(certificateIds: string[]): Promise<CertificateUser[]> {
-    if (certificateIds.length === 0) return Promise.resolve([]);
-    return this.db
-      .selectFrom('proxy_hosts')
-      .innerJoin('agents', 'agents.id', 'proxy_hosts.agent_id')
-      .select(['proxy_hosts.certificate_id as certificate_id', 'proxy_hosts.id as id', 'proxy_hosts.domain as domain', 'proxy_hosts.agent_id as agent_id', 'agents.name as agent_name'])
-      .where('proxy_hosts.certificate_id', 'in', certificateIds)
-      .where('agents.revoked_at', 'is', null)
-      .orderBy('proxy_hosts.domain')
-      .orderBy('proxy_hosts.id')
-      .execute() as Promise<CertificateUser[]>;
+  /**
+   * The proxy hosts using each certificate: attached to it, or still serving it while a newly
+   * attached one is issued (so a certificate a host serves cannot be deleted from under it).
+   */
+  async listUsers(certificateIds: string[]): Promise<CertificateUser[]> {
+    if (certificateIds.length === 0) return [];
+    const usersBy = (column: 'certificate_id' | 'deployed_certificate_id') =>
+      this.db
+        .selectFrom('proxy_hosts')
+        .innerJoin('agents', 'agents.id', 'proxy_hosts.agent_id')
+        .select([`proxy_hosts.${column} as certificate_id`, 'proxy_hosts.id as id', 'proxy_hosts.domain as domain', 'proxy_hosts.agent_id as agent_id', 'agents.name as agent_name'])
+        .where(`proxy_hosts.${column}`, 'in', certificateIds)
+        .where('agents.revoked_at', 'is', null)
+        .execute() as Promise<CertificateUser[]>;
+    const [attached, deployed] = await Promise.all([usersBy('certificate_id'), usersBy('deployed_certificate_id')]);
+    const unique = new Map<string, CertificateUser>();
+    for (const user of [...attached, ...deployed]) unique.set(`${user.certificate_id}/${user.id}`, user);
+    return [...unique.values()].sort((a, b) => (a.domain === b.domain ? (a.id < b.id ? -1 : 1) : a.domain < b.domain ? -1 : 1));
   }
 
   // ------------------------------------------------------------ ACME accounts
