@@ -1,7 +1,8 @@
 import type { CertificateSummary, IpRule, ProxyHost, ProxyHostInput, ProxyServer, RateLimit } from '@infrapilot/protocol';
-import type { ProxyState } from '@infrapilot/protocol/agent';
+import type { ProxyApplyResult, ProxyState } from '@infrapilot/protocol/agent';
 import type { IpRulesTable, ProxyHostsTable, ProxySecurityHeadersTable, ProxyServersTable, RateLimitsTable } from '../../db/schema.js';
 import { newId } from '../../platform/ids.js';
+import type { CertificateDeployment, CertificateState } from './certificate-choice.js';
 
 // Pure translations between what a user gives (ProxyHostInput), the rows of the five
 // tables a proxy host lives in, and what the API answers (ProxyHost).
@@ -175,6 +176,23 @@ export function inputOf(rows: ProxyHostRows): ProxyHostInput {
       .map((limit) => ({ requests: Number(limit.requests_per), per: periodOf(limit.time_window), burst: Number(limit.burst), enabled: Number(limit.enabled) === 1 })),
     ipRules: [...rows.ipRules].sort((a, b) => a.position - b.position).map((rule) => ({ cidr: rule.ip_cidr, action: rule.action, priority: Number(rule.priority) })),
   };
+}
+
+/** What the rows keep of the agent's answer. */
+export function appliedFacts(result: ProxyApplyResult, certificate: CertificateDeployment | undefined): AppliedFacts {
+  return {
+    configHash: result.configHash.toLowerCase(),
+    configPath: result.path,
+    upstreamAddress: result.upstreamAddress || null,
+    ssl: certificate
+      ? { certificateId: certificate.id, certificatePath: result.certificatePath, privateKeyPath: result.privateKeyPath, expiresAt: certificate.expiresAt }
+      : null,
+  };
+}
+
+/** What a stored proxy host says about its certificates. */
+export function certificateStateOf(record: ProxyHostRecord): CertificateState {
+  return { domain: record.host.domain, certificateId: record.host.certificate_id, deployedCertificateId: record.host.deployed_certificate_id };
 }
 
 /** A proxy host as the API shows it. */

@@ -1,48 +1,31 @@
 import type { CertificateSummary, Page, ProxyConfig, ProxyHost, ProxyHostInput, ProxyHostListQuerySchema, ProxyServer, ProxySslRequest, ProxyTestResult } from '@infrapilot/protocol';
-import { ProxyApplyMode, type ProxyApplyResult } from '@infrapilot/protocol/agent';
+import { ProxyApplyMode } from '@infrapilot/protocol/agent';
 import type { z } from 'zod';
 import { isUniqueViolation } from '../../db/constraint-errors.js';
 import type { TransactionRunner } from '../../db/transactions.js';
-import { AgentOfflineError, ConflictError, NotFoundError, PolicyDeniedError, ProxyConfigInvalidError, ProxyUnavailableError, ValidationError } from '../../errors.js';
+import { ConflictError, NotFoundError, ProxyConfigInvalidError, ProxyUnavailableError, ValidationError } from '../../errors.js';
 import { type Clock, isoTimestamp } from '../../platform/clock.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Actor } from '../../platform/http/request-context.js';
 import { newId } from '../../platform/ids.js';
-import { type CertificateChoice, type CertificateDeployment, type CertificateDirectory, type CertificateState } from './certificate-choice.js';
+import type { CertificateChoice, CertificateDirectory } from './certificate-choice.js';
 import { KeyedQueue } from './keyed-queue.js';
-import { type AppliedFacts, inputOf, type ProxyHostRecord, rowsOf, toProxyHost, toProxyServer } from './proxies.mapping.js';
+import { appliedFacts, certificateStateOf, inputOf, type ProxyHostRecord, rowsOf, toProxyHost, toProxyServer } from './proxies.mapping.js';
 import type { ProxiesRepo, ProxyHostPosition } from './proxies.repo.js';
+import { ProxyChangeEvents } from './proxy-change-events.js';
 import { outcomeUnknown, type ProxyCommands } from './proxy-commands.js';
-import type { ProxyStateSync } from './proxy-state-sync.js';
+import { ProxyCompensation } from './proxy-compensation.js';
+import { ProxyPreconditions } from './proxy-preconditions.js';
+import { ProxyReapplier } from './proxy-reapplier.js';
 import { specOf } from './proxy-spec.js';
+import { ProxySslRequests } from './proxy-ssl-requests.js';
+import type { ProxyStateSync } from './proxy-state-sync.js';
+import { type Host, type HostDirectory, ProxyTargets, type ProxyTargetListener } from './proxy-targets.js';
 
 export type { CertificateDirectory, CertificateRecord } from './certificate-choice.js';
+export type { DirectoryHost, Host, HostDirectory, ProxyTarget, ProxyTargetListener } from './proxy-targets.js';
 
 export type ProxyHostListFilter = z.output<typeof ProxyHostListQuerySchema>;
-
-/** A host (agent) as this module needs it. */
-export interface Host {
-  id: string;
-  name: string;
-}
-
-/** A host as the agents module describes it: with the commands its agent announced when it last connected. */
-export interface DirectoryHost extends Host {
-  capabilities: readonly string[];
-}
-
-/** What the agents module tells this one: a host of the caller's org, or NotFoundError. */
-export interface HostDirectory {
-  getAgent(actor: Actor, id: string): Promise<DirectoryHost>;
-}
-
-/** What a change is about, once known: the route names it in the audit row, even when the change then fails. */
-export interface ProxyTarget {
-  host: Host;
-  proxyHostId?: string;
-  domain?: string;
-}
-export type ProxyTargetListener = (target: ProxyTarget) => void;
 
 // What agentErrorFor puts before nginx's own words.
 const NGINX_REFUSAL_PREFIX = /^nginx on .*? refused the configuration \(nothing was changed\): /s;
@@ -61,16 +44,6 @@ function decodePosition(cursor: string): ProxyHostPosition {
   throw new ValidationError('`cursor` is not a nextCursor from this list', [{ path: 'querystring.cursor', message: 'not a list cursor' }]);
 }
 
-/** What a stored proxy host says about its certificates. */
-function certificateStateOf(record: ProxyHostRecord): CertificateState {
-  return { domain: record.host.domain, certificateId: record.host.certificate_id, deployedCertificateId: record.host.deployed_certificate_id };
-}
-
-/** The host a stored proxy host is on. */
-function hostOf(record: ProxyHostRecord): Host {
-  return { id: record.host.agent_id, name: record.agentName };
-}
-
 /**
  * Proxy hosts: a domain on a host forwarded by its nginx to an address or a container.
  * Every change is rendered, tested and reloaded by the host's agent first; the rows are
@@ -82,9 +55,19 @@ function hostOf(record: ProxyHostRecord): Host {
  * one re-applied as the rows describe it. Both are queued behind the stray command, in
  * the agent's own order; what cannot be reached now is healed later (orphaned files by
  * ProxyStateSync, hosts left in `error` by reconcile()).
+ *
+ * This is the module's entry point; it delegates the SSL request flow (ProxySslRequests),
+ * re-applying stored hosts (ProxyReapplier) and undoing stray changes (ProxyCompensation).
  */
 export class ProxiesService {
+  // One queue for every change to a proxy host, whichever collaborator makes it.
   private readonly queue = new KeyedQueue();
+  private readonly targets: ProxyTargets;
+  private readonly preconditions: ProxyPreconditions;
+  private readonly events: ProxyChangeEvents;
+  private readonly compensation: ProxyCompensation;
+  private readonly reapplier: ProxyReapplier;
+  private readonly ssl: ProxySslRequests;
 
   constructor(
     private readonly deps: {
@@ -99,7 +82,15 @@ export class ProxiesService {
       clock: Clock;
       logger: { warn(object: object, message: string): void };
     },
-  ) {}
+  ) {
+    const queue = this.queue;
+    this.targets = new ProxyTargets(deps);
+    this.preconditions = new ProxyPreconditions(deps);
+    this.events = new ProxyChangeEvents(deps);
+    this.compensation = new ProxyCompensation({ ...deps, queue });
+    this.reapplier = new ProxyReapplier({ ...deps, queue, preconditions: this.preconditions, events: this.events });
+    this.ssl = new ProxySslRequests({ ...deps, queue, preconditions: this.preconditions, reapplier: this.reapplier, events: this.events });
+  }
 
   // ------------------------------------------------------------ reading
 
@@ -126,7 +117,7 @@ export class ProxiesService {
 
   /** GET /agents/:id/proxies/:pid. */
   async get(actor: Actor, agentId: string, proxyHostId: string): Promise<ProxyHost> {
-    const { record } = await this.target(actor, agentId, proxyHostId);
+    const { record } = await this.targets.target(actor, agentId, proxyHostId);
     return (await this.present(actor.org.id, [record]))[0]!;
   }
 
@@ -142,7 +133,7 @@ export class ProxiesService {
 
   /** GET .../config: the file as the agent renders it now, and how the host's copy compares. */
   async config(actor: Actor, agentId: string, proxyHostId: string): Promise<ProxyConfig> {
-    const { host, record } = await this.target(actor, agentId, proxyHostId);
+    const { host, record } = await this.targets.target(actor, agentId, proxyHostId);
     const certificate = await this.deps.choice.deployable(actor.org.id, certificateStateOf(record));
     const result = await this.deps.commands.apply(host, specOf(record.host.id, inputOf(record), certificate?.material), ProxyApplyMode.RENDER);
     const storedHash = record.host.config_hash;
@@ -158,14 +149,14 @@ export class ProxiesService {
    * host's changes, and the file it puts in place for a moment is not drift.
    */
   async test(actor: Actor, agentId: string, proxyHostId: string, candidate: ProxyHostInput | undefined, onTarget?: ProxyTargetListener): Promise<ProxyTestResult> {
-    const { host, record: first } = await this.target(actor, agentId, proxyHostId);
+    const { host, record: first } = await this.targets.target(actor, agentId, proxyHostId);
     onTarget?.({ host, proxyHostId: first.host.id, domain: first.host.domain });
     return this.queue.run(proxyHostId, async () => {
-      const record = await this.current(actor, host, proxyHostId);
+      const record = await this.targets.current(actor, host, proxyHostId);
       const input = candidate ?? inputOf(record);
       const certificate = await this.deps.choice.forChange(actor.org.id, input, certificateStateOf(record));
       const spec = specOf(proxyHostId, input, certificate?.material);
-      await this.requireProxy(host);
+      await this.preconditions.requireProxy(host);
       return this.deps.sync.whileApplying(proxyHostId, async () => {
         try {
           const result = await this.deps.commands.apply(host, spec, ProxyApplyMode.TEST);
@@ -190,13 +181,13 @@ export class ProxiesService {
     // Named by its domain until it exists: a refused create leaves no id behind.
     onTarget?.({ host, domain: input.domain });
     return this.queue.run(id, async () => {
-      await this.refuseTakenDomain(host, input.domain);
+      await this.preconditions.refuseTakenDomain(host, input.domain);
       const certificate = await this.deps.choice.forChange(actor.org.id, input, null);
-      this.requireConnected(host);
-      await this.requireProxy(host);
+      this.preconditions.requireConnected(host);
+      await this.preconditions.requireProxy(host);
       // Until the rows are stored, the file on the host is neither drift nor an orphan.
       await this.deps.sync.whileApplying(id, async () => {
-        const result = await this.applyOrCompensate(host, id, input, certificate, () => this.removeStray(host, id));
+        const result = await this.compensation.applyOrCompensate(host, id, input, certificate, () => this.compensation.removeStray(host, id));
         const at = isoTimestamp(this.deps.clock.now());
         const rows = rowsOf({ id, agentId: host.id, createdAt: at, updatedAt: at }, input, appliedFacts(result, certificate));
         try {
@@ -208,14 +199,14 @@ export class ProxiesService {
           throw error;
         }
       });
-      this.changed(actor.org.id, host.id, id);
+      this.events.changed(actor.org.id, host.id, id);
       return this.get(actor, host.id, id);
     });
   }
 
   /** PUT /agents/:id/proxies/:pid: the whole host replaced. A refused change leaves the rows and the file as they were. */
   async update(actor: Actor, agentId: string, proxyHostId: string, input: ProxyHostInput, onTarget?: ProxyTargetListener): Promise<ProxyHost> {
-    const { host } = await this.target(actor, agentId, proxyHostId);
+    const { host } = await this.targets.target(actor, agentId, proxyHostId);
     onTarget?.({ host, proxyHostId, domain: input.domain });
     return this.queue.run(proxyHostId, () => this.replace(actor, host, proxyHostId, () => input));
   }
@@ -227,12 +218,12 @@ export class ProxiesService {
    * reports it again.
    */
   async remove(actor: Actor, agentId: string, proxyHostId: string, options: { force?: boolean } = {}, onTarget?: ProxyTargetListener): Promise<void> {
-    const { host, record } = await this.target(actor, agentId, proxyHostId);
+    const { host, record } = await this.targets.target(actor, agentId, proxyHostId);
     onTarget?.({ host, proxyHostId, domain: record.host.domain });
     await this.queue.run(proxyHostId, async () => {
       await this.deps.sync.whileApplying(proxyHostId, async () => {
         try {
-          await this.requireProxy(host);
+          await this.preconditions.requireProxy(host);
           await this.deps.commands.remove(host, proxyHostId);
         } catch (error) {
           if (!options.force || !(outcomeUnknown(error) || error instanceof ProxyUnavailableError)) throw error;
@@ -241,7 +232,7 @@ export class ProxiesService {
         await this.deps.transaction(() => this.deps.repo.delete(proxyHostId));
       });
       this.deps.sync.forget(host.id, proxyHostId);
-      this.changed(actor.org.id, host.id, proxyHostId);
+      this.events.changed(actor.org.id, host.id, proxyHostId);
     });
   }
 
@@ -253,25 +244,14 @@ export class ProxiesService {
    * or existing: attached and deployed now (200), like a PUT that changes only the certificate.
    */
   async requestSsl(actor: Actor, agentId: string, proxyHostId: string, request: ProxySslRequest, onTarget?: ProxyTargetListener): Promise<{ status: 200 | 202; host: ProxyHost }> {
-    const { host, record } = await this.target(actor, agentId, proxyHostId);
+    const { host, record } = await this.targets.target(actor, agentId, proxyHostId);
     const domain = record.host.domain;
     onTarget?.({ host, proxyHostId, domain });
     if (request.source === 'acme') {
-      const attached = record.host.certificate_id;
-      if (attached !== null && (await this.deps.choice.isPendingAcmeFor(actor.org.id, attached, domain))) {
-        return { status: 202, host: await this.get(actor, host.id, proxyHostId) };
-      }
-      // The CA's HTTP-01 request must reach this host's nginx, through its agent: nothing is created otherwise.
-      this.requireProxyCommands(host);
-      await this.requireProxy(host);
-      const certificateId = await this.deps.certificates.startAcmeIssue({ actor, agentId: host.id, agentName: host.name, domains: [domain] });
-      await this.queue.run(proxyHostId, () => this.deps.repo.attachCertificate(proxyHostId, certificateId, isoTimestamp(this.deps.clock.now())));
-      // A fast CA can finish before the attach, when certificate.issued found no host to redeploy.
-      if ((await this.deps.certificates.material(actor.org.id, certificateId))?.status === 'valid') await this.reapply(proxyHostId, actor.org.id);
-      this.changed(actor.org.id, host.id, proxyHostId);
+      await this.ssl.orderAcme(actor, host, proxyHostId, record);
       return { status: 202, host: await this.get(actor, host.id, proxyHostId) };
     }
-    const certificateId = request.source === 'existing' ? request.certificateId : (await this.deps.certificates.createSelfSigned(actor, { domains: [domain], days: request.days })).id;
+    const certificateId = await this.ssl.certificateFor(actor, domain, request);
     const updated = await this.queue.run(proxyHostId, () => this.replace(actor, host, proxyHostId, (current) => ({ ...current, certificateId })));
     return { status: 200, host: updated };
   }
@@ -282,220 +262,52 @@ export class ProxiesService {
    * the host and the rows agree.
    */
   private async replace(actor: Actor, host: Host, proxyHostId: string, change: (current: ProxyHostInput) => ProxyHostInput): Promise<ProxyHost> {
-    const record = await this.current(actor, host, proxyHostId);
+    const record = await this.targets.current(actor, host, proxyHostId);
     const input = change(inputOf(record));
-    await this.refuseTakenDomain(host, input.domain, proxyHostId);
+    await this.preconditions.refuseTakenDomain(host, input.domain, proxyHostId);
     const certificate = await this.deps.choice.forChange(actor.org.id, input, certificateStateOf(record));
-    this.requireConnected(host);
-    await this.requireProxy(host);
+    this.preconditions.requireConnected(host);
+    await this.preconditions.requireProxy(host);
     const at = await this.deps.sync.whileApplying(proxyHostId, async () => {
       // Queued behind this change: what the rows say by then (these settings, unless a change queued before it was stored).
-      const result = await this.applyOrCompensate(host, proxyHostId, input, certificate, () => this.applyStored(proxyHostId, record.orgId, 'a change whose answer never came'));
+      const result = await this.compensation.applyOrCompensate(host, proxyHostId, input, certificate, () => this.reapplier.applyStored(proxyHostId, record.orgId, 'a change whose answer never came'));
       const updatedAt = isoTimestamp(this.deps.clock.now());
       const rows = rowsOf({ id: proxyHostId, agentId: host.id, createdAt: record.host.created_at, updatedAt }, input, appliedFacts(result, certificate));
       try {
         await this.deps.transaction(() => this.deps.repo.replace(rows));
       } catch (error) {
-        await this.applyStored(proxyHostId, record.orgId, 'a change that could not be stored');
+        await this.reapplier.applyStored(proxyHostId, record.orgId, 'a change that could not be stored');
         if (isUniqueViolation(error)) throw new ConflictError(`${input.domain} already has a proxy host on ${host.name}`);
         throw error;
       }
       return updatedAt;
     });
-    this.stored(record, at);
+    this.events.stored(record, at);
     return this.get(actor, host.id, proxyHostId);
   }
 
-  /**
-   * proxy.apply of the input; when its outcome is unknown, `compensate` is queued behind
-   * it (the request still fails with the agent's error).
-   */
-  private async applyOrCompensate(host: Host, proxyHostId: string, input: ProxyHostInput, certificate: CertificateDeployment | undefined, compensate: () => Promise<void>): Promise<ProxyApplyResult> {
-    try {
-      return await this.deps.commands.apply(host, specOf(proxyHostId, input, certificate?.material), ProxyApplyMode.APPLY);
-    } catch (error) {
-      if (outcomeUnknown(error)) void this.queue.run(proxyHostId, compensate);
-      throw error;
-    }
-  }
+  // ------------------------------------------------------------ re-applying (the bus, reconciliation): see ProxyReapplier
 
-  /** Takes away the file of a create that may have been applied after we gave up; logged, never thrown. */
-  private async removeStray(host: Host, proxyHostId: string): Promise<void> {
-    try {
-      await this.deps.commands.remove(host, proxyHostId);
-    } catch (error) {
-      this.deps.logger.warn({ err: error, proxyHostId, agentId: host.id }, 'could not remove the file of a create whose answer never came; the agent removes it as an orphan when it reports it');
-    }
-  }
-
-  // ------------------------------------------------------------ re-applying (the bus, reconciliation)
-
-  /**
-   * Listens for what makes a deployed file stale: a certificate issued (or renewed) for
-   * the hosts using it, a container started again (its IP may have changed) for the
-   * hosts forwarding to it, and a host coming back (active again) for its hosts that
-   * reconcile() would apply. Returns the function that stops listening.
-   */
+  /** Listens for what makes a deployed file stale and re-applies it; returns the function that stops listening. */
   subscribe(): () => void {
-    const { bus, repo } = this.deps;
-    const stops = [
-      bus.subscribe('certificate.issued', async ({ orgId, certificateId }) => {
-        for (const id of await repo.idsByCertificate(certificateId)) await this.reapply(id, orgId);
-      }),
-      bus.subscribe('container.started', async ({ orgId, agentId, containerId, name }) => {
-        for (const id of await repo.idsByContainer(agentId, { name, containerId })) await this.reapply(id, orgId);
-      }),
-      bus.subscribe('agent.status_changed', async ({ agentId, to }) => {
-        if (to === 'active') await this.reconcile(agentId);
-      }),
-    ];
-    return () => {
-      for (const stop of stops) stop();
-    };
+    return this.reapplier.subscribe();
   }
 
-  /**
-   * Applies again what a missed event left behind, on connected hosts (one, or all): proxy
-   * hosts whose last apply failed (`error`), and those whose file does not serve the
-   * certificate it should (issued or renewed while their host was away). Returns how many
-   * were applied; never throws.
-   */
-  async reconcile(agentId?: string): Promise<number> {
-    let applied = 0;
-    try {
-      for (const row of await this.deps.repo.listReconcilable(agentId)) {
-        if (!this.deps.commands.isConnected(row.agent_id)) continue;
-        if (row.status !== 'error') {
-          const state = { domain: row.domain, certificateId: row.certificate_id, deployedCertificateId: row.deployed_certificate_id };
-          const wanted = await this.deps.choice.deployable(row.org_id, state);
-          if (!wanted || (wanted.id === row.deployed_certificate_id && wanted.expiresAt === row.ssl_expires_at)) continue;
-        }
-        await this.reapply(row.id, row.org_id);
-        applied += 1;
-      }
-    } catch (error) {
-      this.deps.logger.warn({ err: error, agentId }, 'proxy reconciliation failed');
-    }
-    return applied;
+  /** Applies again what a missed event left behind, on connected hosts (one, or all); how many were applied; never throws. */
+  reconcile(agentId?: string): Promise<number> {
+    return this.reapplier.reconcile(agentId);
   }
 
-  /**
-   * Renders and applies a stored proxy host again as its rows say (with the certificate
-   * it should deploy now), in turn with its changes. A refusal marks the host `error`
-   * with why; this never throws, since nobody waits for it but the bus.
-   */
-  async reapply(proxyHostId: string, orgId: string): Promise<void> {
-    await this.queue.run(proxyHostId, () => this.applyStored(proxyHostId, orgId));
-  }
-
-  /**
-   * reapply() without the queue (for a caller already in it): applies the rows and stores
-   * what the agent answered. On failure the host is marked `error`, with `after` (what made
-   * the apply necessary) in lastError when given, so a reconciliation tries again.
-   */
-  private async applyStored(proxyHostId: string, orgId: string, after?: string): Promise<void> {
-    const record = await this.deps.repo.getById(proxyHostId);
-    if (!record || record.orgId !== orgId) return;
-    const host = hostOf(record);
-    try {
-      const input = inputOf(record);
-      const certificate = await this.deps.choice.deployable(orgId, certificateStateOf(record));
-      await this.requireProxy(host);
-      const at = await this.deps.sync.whileApplying(proxyHostId, async () => {
-        const result = await this.deps.commands.apply(host, specOf(proxyHostId, input, certificate?.material), ProxyApplyMode.APPLY);
-        const updatedAt = isoTimestamp(this.deps.clock.now());
-        const rows = rowsOf({ id: proxyHostId, agentId: host.id, createdAt: record.host.created_at, updatedAt }, input, appliedFacts(result, certificate));
-        await this.deps.transaction(() => this.deps.repo.replace(rows));
-        return updatedAt;
-      });
-      this.stored(record, at);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.deps.logger.warn({ err: message, proxyHostId, after }, 'could not apply a proxy host again');
-      await this.markError(record, after ? `The file on ${host.name} may not match these settings after ${after}, and applying them again failed: ${message}` : message);
-    }
+  /** Applies a stored proxy host again as its rows say, in turn with its changes; never throws. */
+  reapply(proxyHostId: string, orgId: string): Promise<void> {
+    return this.reapplier.reapply(proxyHostId, orgId);
   }
 
   // ------------------------------------------------------------ helpers
-
-  /** The proxy host of a host of the caller's org; another org's (or another host's) is not found. */
-  private async target(actor: Actor, agentId: string, proxyHostId: string): Promise<{ host: DirectoryHost; record: ProxyHostRecord }> {
-    const host = await this.deps.hosts.getAgent(actor, agentId);
-    return { host, record: await this.current(actor, host, proxyHostId) };
-  }
-
-  /** The proxy host's rows as they are now (read again inside the queue: a change before this one may have replaced them). */
-  private async current(actor: Actor, host: Host, proxyHostId: string): Promise<ProxyHostRecord> {
-    const record = await this.deps.repo.getInOrg(actor.org.id, proxyHostId);
-    if (!record || record.host.agent_id !== host.id) throw new NotFoundError('Proxy host', `No proxy host ${proxyHostId} on ${host.name}`);
-    return record;
-  }
 
   private async present(orgId: string, records: ProxyHostRecord[]): Promise<ProxyHost[]> {
     const ids = [...new Set(records.map((record) => record.host.certificate_id).filter((id): id is string => id !== null))];
     const summaries = ids.length > 0 ? await this.deps.certificates.summaries(orgId, ids) : new Map<string, CertificateSummary>();
     return records.map((record) => toProxyHost(record, record.host.certificate_id ? (summaries.get(record.host.certificate_id) ?? null) : null));
   }
-
-  private async refuseTakenDomain(host: Host, domain: string, exceptId?: string): Promise<void> {
-    if (await this.deps.repo.domainTaken(host.id, domain, exceptId)) throw new ConflictError(`${domain} already has a proxy host on ${host.name}`);
-  }
-
-  /**
-   * 503 before anything is sent when the agent is not connected: a change then never
-   * starts, so a failure afterwards is one whose outcome on the host is unknown.
-   */
-  private requireConnected(host: Host): void {
-    if (!this.deps.commands.isConnected(host.id)) throw new AgentOfflineError(host.name);
-  }
-
-  /** The agent is connected and announced the proxy commands (503 agent_offline, 403 policy_denied otherwise). */
-  private requireProxyCommands(host: DirectoryHost): void {
-    this.requireConnected(host);
-    if (!host.capabilities.includes('proxy.apply')) {
-      throw new PolicyDeniedError(
-        `Agent ${host.name} does not offer the proxy commands: the policy file of its host (/etc/infrapilot/agent.yaml) does not allow the proxy capability, or the agent is older than this server`,
-      );
-    }
-  }
-
-  /** 503 before anything is sent when the host's last heartbeat said it has no usable nginx. */
-  private async requireProxy(host: Host): Promise<void> {
-    const server = await this.deps.repo.getServer(host.id);
-    if (server && Number(server.available) !== 1) {
-      throw new ProxyUnavailableError(`The reverse proxy is not available on ${host.name}: ${server.problem ?? 'its agent did not say why'}`);
-    }
-  }
-
-  /** Records why a stored proxy host's file may not be what its rows say (reconcile() applies it again); logged, never thrown. */
-  private async markError(record: ProxyHostRecord, message: string): Promise<void> {
-    const proxyHostId = record.host.id;
-    await this.deps.repo
-      .markError(proxyHostId, message, isoTimestamp(this.deps.clock.now()))
-      .then(() => this.changed(record.orgId, record.host.agent_id, proxyHostId))
-      .catch((markFailure: unknown) => this.deps.logger.warn({ err: markFailure, proxyHostId }, 'could not record why a proxy host was not applied'));
-  }
-
-  /** After new rows are stored: the file is what we wrote, so a drift it had is over. */
-  private stored(before: ProxyHostRecord, at: string): void {
-    const { host } = before;
-    if (host.status === 'drift') this.deps.bus.publish('proxy.drift_resolved', { orgId: before.orgId, agentId: host.agent_id, proxyHostId: host.id, domain: host.domain, at });
-    this.changed(before.orgId, host.agent_id, host.id);
-  }
-
-  private changed(orgId: string, agentId: string, proxyHostId: string): void {
-    this.deps.bus.publish('proxy.changed', { orgId, agentId, proxyHostId, at: isoTimestamp(this.deps.clock.now()) });
-  }
-}
-
-/** What the rows keep of the agent's answer. */
-function appliedFacts(result: ProxyApplyResult, certificate: CertificateDeployment | undefined): AppliedFacts {
-  return {
-    configHash: result.configHash.toLowerCase(),
-    configPath: result.path,
-    upstreamAddress: result.upstreamAddress || null,
-    ssl: certificate
-      ? { certificateId: certificate.id, certificatePath: result.certificatePath, privateKeyPath: result.privateKeyPath, expiresAt: certificate.expiresAt }
-      : null,
-  };
 }
