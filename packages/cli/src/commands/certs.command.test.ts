@@ -14,6 +14,7 @@ import { type ProxyTestAgent, proxyReported, startProxyAgent, startTestNginx, ty
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../../../server/src/test-helpers/test-server.js';
 import { CliRuntime } from '../cli-runtime.js';
 import { Output } from '../output.js';
+import { sampleProxyHost } from '../test-helpers/proxy-host.js';
 import { type CliHome, createCliHome } from '../test-helpers/run-cli.js';
 import { useSignedInAdmin } from '../test-helpers/signed-in-admin.js';
 import { findCertificate, requestCertificate } from './certs.command.js';
@@ -129,7 +130,7 @@ describe('requestCertificate with ACME', () => {
   const ISSUED_AT = '2030-05-01T10:00:05.000Z';
   const AFTER_ISSUE = '2030-05-01T10:00:06.000Z';
   const proxyHost = (changes: Partial<ProxyHost>) =>
-    ({ id: '0190a8b0-0000-7000-8000-0000000000aa', agentName: 'web-1', domain: 'app.test', upstream: { kind: 'address', scheme: 'http', host: '10.0.0.5', port: 80 }, forceSsl: true, status: 'active', lastError: null, certificate: null, certificateId: null, sslEnabled: false, updatedAt: BEFORE_ORDER, ...changes }) as ProxyHost;
+    sampleProxyHost({ domain: 'app.test', upstream: { kind: 'address', scheme: 'http', host: '10.0.0.5', port: 80 }, updatedAt: BEFORE_ORDER, ...changes });
   const certificate = (status: Certificate['status'], changes: Partial<Certificate> = {}) =>
     ({ id: CERTIFICATE_ID, name: 'app.test', domains: ['app.test'], source: 'acme', status, issuer: 'Pebble Intermediate CA', expiresAt: status === 'valid' ? '2099-01-01T00:00:00.000Z' : null, daysLeft: status === 'valid' ? 80 : null, lastError: null, proxyHosts: [], updatedAt: status === 'pending' ? BEFORE_ORDER : ISSUED_AT, ...changes }) as Certificate;
   const served = () => proxyHost({ certificateId: CERTIFICATE_ID, sslEnabled: true, certificate: certificate('valid'), updatedAt: AFTER_ISSUE });

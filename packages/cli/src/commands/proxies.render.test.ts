@@ -1,46 +1,8 @@
-import type { ProxyHost } from '@infrapilot/protocol';
 import { describe, expect, it } from 'vitest';
+import { sampleProxyHost } from '../test-helpers/proxy-host.js';
 import { driftNote, problemNotes, proxyHostSummary, proxyHostTable, sslText, upstreamText } from './proxies.render.js';
 
 const NOW = new Date('2025-03-01T12:00:00.000Z');
-
-function proxyHost(overrides: Partial<ProxyHost> = {}): ProxyHost {
-  return {
-    id: '0190a8b0-0000-7000-8000-0000000000aa',
-    agentId: '0190a8b0-0000-7000-8000-000000000001',
-    agentName: 'web-1',
-    domain: 'app.example.com',
-    upstream: { kind: 'address', scheme: 'http', host: '10.0.0.5', port: 8080 },
-    certificateId: null,
-    forceSsl: true,
-    http2: true,
-    websockets: true,
-    clientMaxBodySizeMb: 100,
-    securityHeaders: {
-      hsts: true,
-      hstsMaxAgeSeconds: 31_536_000,
-      hstsIncludeSubdomains: false,
-      xFrameOptions: 'SAMEORIGIN',
-      xContentTypeOptions: true,
-      xXssProtection: true,
-      contentSecurityPolicy: null,
-    },
-    rateLimits: [],
-    ipRules: [],
-    sslEnabled: false,
-    sslExpiresAt: null,
-    certificate: null,
-    status: 'active',
-    lastError: null,
-    drift: null,
-    configHash: null,
-    configPath: null,
-    upstreamAddress: null,
-    createdAt: '2025-03-01T11:00:00.000Z',
-    updatedAt: '2025-03-01T11:00:00.000Z',
-    ...overrides,
-  };
-}
 
 const certificate = (status: 'pending' | 'valid' | 'failed', expiresAt: string | null = null) => ({
   id: '0190a8b0-0000-7000-8000-0000000000cc',
@@ -65,11 +27,11 @@ describe('upstreamText', () => {
 
 describe('sslText', () => {
   it('says off, pending, failed, valid with the days left, or expired', () => {
-    expect(sslText(proxyHost(), NOW)).toBe('off');
-    expect(sslText(proxyHost({ certificate: certificate('pending') }), NOW)).toBe('pending');
-    expect(sslText(proxyHost({ certificate: certificate('failed') }), NOW)).toBe('failed');
-    expect(sslText(proxyHost({ certificate: certificate('valid', '2025-05-23T12:00:00.000Z') }), NOW)).toBe('valid 83d');
-    expect(sslText(proxyHost({ certificate: certificate('valid', '2025-03-01T11:00:00.000Z') }), NOW)).toBe('expired');
+    expect(sslText(sampleProxyHost(), NOW)).toBe('off');
+    expect(sslText(sampleProxyHost({ certificate: certificate('pending') }), NOW)).toBe('pending');
+    expect(sslText(sampleProxyHost({ certificate: certificate('failed') }), NOW)).toBe('failed');
+    expect(sslText(sampleProxyHost({ certificate: certificate('valid', '2025-05-23T12:00:00.000Z') }), NOW)).toBe('valid 83d');
+    expect(sslText(sampleProxyHost({ certificate: certificate('valid', '2025-03-01T11:00:00.000Z') }), NOW)).toBe('expired');
   });
 });
 
@@ -77,8 +39,8 @@ describe('proxyHostTable', () => {
   it('shows domain, host, upstream, SSL and status', () => {
     const table = proxyHostTable(
       [
-        proxyHost(),
-        proxyHost({
+        sampleProxyHost(),
+        sampleProxyHost({
           domain: 'shop.example.com',
           upstream: { kind: 'container', scheme: 'http', container: 'shop-web-1', port: 80 },
           certificate: certificate('valid', '2025-05-23T12:00:00.000Z'),
@@ -98,9 +60,9 @@ describe('proxyHostTable', () => {
 
 describe('proxyHostSummary', () => {
   it('says whether it serves HTTP only or HTTPS, and whether HTTP redirects', () => {
-    expect(proxyHostSummary(proxyHost(), NOW)).toBe('app.example.com on web-1 → http://10.0.0.5:8080: HTTP only.');
-    expect(proxyHostSummary(proxyHost({ certificate: certificate('pending') }), NOW)).toBe('app.example.com on web-1 → http://10.0.0.5:8080: HTTP only, certificate pending.');
-    const https = proxyHost({ sslEnabled: true, certificate: certificate('valid', '2025-05-23T12:00:00.000Z') });
+    expect(proxyHostSummary(sampleProxyHost(), NOW)).toBe('app.example.com on web-1 → http://10.0.0.5:8080: HTTP only.');
+    expect(proxyHostSummary(sampleProxyHost({ certificate: certificate('pending') }), NOW)).toBe('app.example.com on web-1 → http://10.0.0.5:8080: HTTP only, certificate pending.');
+    const https = sampleProxyHost({ sslEnabled: true, certificate: certificate('valid', '2025-05-23T12:00:00.000Z') });
     expect(proxyHostSummary(https, NOW)).toBe('app.example.com on web-1 → http://10.0.0.5:8080: HTTPS (valid 83d), HTTP redirects to HTTPS.');
     expect(proxyHostSummary({ ...https, forceSsl: false }, NOW)).toBe('app.example.com on web-1 → http://10.0.0.5:8080: HTTPS (valid 83d).');
   });
@@ -108,8 +70,8 @@ describe('proxyHostSummary', () => {
 
 describe('problemNotes', () => {
   it('warns about a change that did not go live and a failed certificate, and says nothing otherwise', () => {
-    expect(problemNotes(proxyHost())).toEqual([]);
-    expect(problemNotes(proxyHost({ status: 'error', lastError: 'agent offline', certificate: certificate('failed') }))).toEqual([
+    expect(problemNotes(sampleProxyHost())).toEqual([]);
+    expect(problemNotes(sampleProxyHost({ status: 'error', lastError: 'agent offline', certificate: certificate('failed') }))).toEqual([
       'warning: the last change to app.example.com did not go live: agent offline',
       'warning: the certificate for app.example.com failed: urn:ietf:params:acme:error:connection: timeout',
     ]);
@@ -120,10 +82,10 @@ describe('driftNote', () => {
   const config = { config: '', configHash: 'a', path: '/etc/nginx/conf.d/infrapilot-x.conf', storedHash: 'a', liveHash: 'a', drift: false };
 
   it('is silent without drift and says whether the file was edited or removed', () => {
-    expect(driftNote(config, proxyHost())).toBeUndefined();
-    expect(driftNote({ ...config, liveHash: 'b', drift: true }, proxyHost())).toBe(
+    expect(driftNote(config, sampleProxyHost())).toBeUndefined();
+    expect(driftNote({ ...config, liveHash: 'b', drift: true }, sampleProxyHost())).toBe(
       'note: /etc/nginx/conf.d/infrapilot-x.conf on web-1 was changed by hand (drift); this is what InfraPilot would write. `infrapilot proxies edit web-1 app.example.com` with no options writes it back.',
     );
-    expect(driftNote({ ...config, liveHash: null, drift: true }, proxyHost())).toMatch(/^note: \S+ on web-1 is missing \(drift\)/);
+    expect(driftNote({ ...config, liveHash: null, drift: true }, sampleProxyHost())).toMatch(/^note: \S+ on web-1 is missing \(drift\)/);
   });
 });

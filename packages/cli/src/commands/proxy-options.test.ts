@@ -1,6 +1,7 @@
 import type { ProxyHost } from '@infrapilot/protocol';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { sampleProxyHost } from '../test-helpers/proxy-host.js';
 import { createCliHome } from '../test-helpers/run-cli.js';
 import {
   addProxyFlags,
@@ -37,45 +38,19 @@ function usageError(args: string[], mode: ProxyFlagsMode = 'edit'): string {
   throw new Error(`${args.join(' ')} parsed`);
 }
 
+/** The sample proxy host with something set for every flag to change: an https upstream, a CSP, a rate limit and IP rules. */
 function proxyHost(overrides: Partial<ProxyHost> = {}): ProxyHost {
-  return {
-    id: '0190a8b0-0000-7000-8000-0000000000aa',
-    agentId: HOST.id,
-    agentName: HOST.name,
-    domain: 'app.example.com',
+  const sample = sampleProxyHost();
+  return sampleProxyHost({
     upstream: { kind: 'address', scheme: 'https', host: '10.0.0.5', port: 8443 },
-    certificateId: null,
-    forceSsl: true,
-    http2: true,
-    websockets: true,
-    clientMaxBodySizeMb: 100,
-    securityHeaders: {
-      hsts: true,
-      hstsMaxAgeSeconds: 31_536_000,
-      hstsIncludeSubdomains: false,
-      xFrameOptions: 'SAMEORIGIN',
-      xContentTypeOptions: true,
-      xXssProtection: true,
-      contentSecurityPolicy: "default-src 'self'",
-    },
+    securityHeaders: { ...sample.securityHeaders, contentSecurityPolicy: "default-src 'self'" },
     rateLimits: [{ requests: 10, per: 'second', burst: 20, enabled: true }],
     ipRules: [
       { cidr: '10.0.0.0/8', action: 'allow', priority: 1 },
       { cidr: 'all', action: 'deny', priority: 2 },
     ],
-    sslEnabled: false,
-    sslExpiresAt: null,
-    certificate: null,
-    status: 'active',
-    lastError: null,
-    drift: null,
-    configHash: null,
-    configPath: null,
-    upstreamAddress: null,
-    createdAt: '2025-03-01T11:00:00.000Z',
-    updatedAt: '2025-03-01T11:00:00.000Z',
     ...overrides,
-  };
+  });
 }
 
 describe('parseUpstreamTarget', () => {

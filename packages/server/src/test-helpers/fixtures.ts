@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Role } from '@infrapilot/protocol';
-import type { AgentsTable, MembershipsTable, OrganizationsTable, UsersTable } from '../db/schema.js';
+import type { AgentsTable, CertificatesTable, MembershipsTable, OrganizationsTable, ProxyHostsTable, UsersTable } from '../db/schema.js';
 import type { DatabaseHandle } from '../db/transactions.js';
 import { newId } from '../platform/ids.js';
 
@@ -95,4 +96,66 @@ export async function insertAgent(handle: DatabaseHandle, orgId: string, overrid
   const row = agentRow(orgId, overrides);
   await handle.root.insertInto('agents').values(row).execute();
   return row;
+}
+
+/** A complete certificates row of the org: an uploaded, valid certificate of app.example.com (placeholder PEM, no key). */
+export function certificateRow(orgId: string, overrides: Partial<CertificatesTable> = {}): CertificatesTable {
+  return {
+    id: newId(),
+    org_id: orgId,
+    name: `cert-${randomBytes(3).toString('hex')}`,
+    domains: '["app.example.com"]',
+    source: 'uploaded',
+    status: 'valid',
+    certificate_pem: '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n',
+    private_key_sealed: null,
+    issuer: 'CN=Test',
+    serial_number: '01',
+    not_before: '2025-01-01T00:00:00.000Z',
+    expires_at: '2026-01-01T00:00:00.000Z',
+    auto_renew: 0,
+    acme_directory_url: null,
+    agent_id: null,
+    last_error: null,
+    renewal_attempted_at: null,
+    created_at: FIXTURE_CREATED_AT,
+    updated_at: FIXTURE_CREATED_AT,
+    ...overrides,
+  };
+}
+
+/** A complete proxy_hosts row on the agent: a fresh domain to 127.0.0.1:8080 over HTTP, no certificate, active, never applied. */
+export function proxyHostRow(agentId: string, overrides: Partial<ProxyHostsTable> = {}): ProxyHostsTable {
+  return {
+    id: newId(),
+    agent_id: agentId,
+    domain: `site-${randomBytes(3).toString('hex')}.example.com`,
+    upstream_kind: 'address',
+    upstream_scheme: 'http',
+    upstream_target: '127.0.0.1:8080',
+    upstream_host: '127.0.0.1',
+    upstream_container: null,
+    upstream_port: 8080,
+    certificate_id: null,
+    deployed_certificate_id: null,
+    ssl_enabled: 0,
+    ssl_cert_path: null,
+    ssl_key_path: null,
+    ssl_expires_at: null,
+    force_ssl: 0,
+    http2_enabled: 1,
+    websockets_enabled: 1,
+    client_max_body_size_mb: 100,
+    config_hash: null,
+    config_path: null,
+    upstream_address: null,
+    status: 'active',
+    last_error: null,
+    drift_reason: null,
+    drift_path: null,
+    drift_detected_at: null,
+    created_at: FIXTURE_CREATED_AT,
+    updated_at: FIXTURE_CREATED_AT,
+    ...overrides,
+  };
 }

@@ -10,7 +10,7 @@ import { SecretBox } from '../../platform/crypto/secret-box.js';
 import { newId } from '../../platform/ids.js';
 import type { Actor } from '../../platform/http/request-context.js';
 import { FakeClock } from '../../test-helpers/fake-clock.js';
-import { insertAgent, insertOrg } from '../../test-helpers/fixtures.js';
+import { certificateRow, insertAgent, insertOrg, proxyHostRow } from '../../test-helpers/fixtures.js';
 import { freePort } from '../../test-helpers/free-port.js';
 import { useMigratedDatabase } from '../../test-helpers/migrated-database.js';
 import { startPebble, type TestPebble } from '../../test-helpers/pebble.js';
@@ -111,40 +111,15 @@ describeOnBothDialects('ACME orders and renewals', (dialect) => {
   /** A proxy host on the scripted agent that has the certificate attached (or only deployed): only certificates in use renew. */
   async function serveOnProxyHost(certificateId: string, column: 'certificate_id' | 'deployed_certificate_id' = 'certificate_id'): Promise<void> {
     const at = clock.now().toISOString();
-    await handle()
-      .root.insertInto('proxy_hosts')
-      .values({
-        id: newId(),
-        agent_id: agentId,
-        domain: `uses-${randomBytes(4).toString('hex')}.test`,
-        upstream_kind: 'address',
-        upstream_scheme: 'http',
-        upstream_target: '127.0.0.1:8080',
-        upstream_host: '127.0.0.1',
-        upstream_container: null,
-        upstream_port: 8080,
-        certificate_id: column === 'certificate_id' ? certificateId : null,
-        deployed_certificate_id: certificateId,
-        ssl_enabled: 1,
-        ssl_cert_path: null,
-        ssl_key_path: null,
-        ssl_expires_at: null,
-        force_ssl: 0,
-        http2_enabled: 1,
-        websockets_enabled: 1,
-        client_max_body_size_mb: 100,
-        config_hash: null,
-        config_path: null,
-        upstream_address: null,
-        status: 'active',
-        last_error: null,
-        drift_reason: null,
-        drift_path: null,
-        drift_detected_at: null,
-        created_at: at,
-        updated_at: at,
-      })
-      .execute();
+    const row = proxyHostRow(agentId, {
+      domain: `uses-${randomBytes(4).toString('hex')}.test`,
+      certificate_id: column === 'certificate_id' ? certificateId : null,
+      deployed_certificate_id: certificateId,
+      ssl_enabled: 1,
+      created_at: at,
+      updated_at: at,
+    });
+    await handle().root.insertInto('proxy_hosts').values(row).execute();
   }
 
   /** Makes the certificate's row look like a 90-day certificate with `daysLeft` days left, as time passing would. */
@@ -297,30 +272,25 @@ describeOnBothDialects('ACME orders and renewals', (dialect) => {
     it('runs again an order lost with a restart (left pending), once it has not moved for ten minutes', async () => {
       const id = newId();
       const leftAt = clock.now();
-      await handle()
-        .root.insertInto('certificates')
-        .values({
-          id,
-          org_id: actor.org.id,
-          name: 'lost.test',
-          domains: '["lost.test"]',
-          source: 'acme',
-          status: 'pending',
-          certificate_pem: null,
-          private_key_sealed: null,
-          issuer: null,
-          serial_number: null,
-          not_before: null,
-          expires_at: null,
-          auto_renew: 1,
-          acme_directory_url: pebble.directoryUrl,
-          agent_id: agentId,
-          last_error: null,
-          renewal_attempted_at: null,
-          created_at: leftAt.toISOString(),
-          updated_at: leftAt.toISOString(),
-        })
-        .execute();
+      // A pending ACME order has no certificate material yet.
+      const lost = certificateRow(actor.org.id, {
+        id,
+        name: 'lost.test',
+        domains: '["lost.test"]',
+        source: 'acme',
+        status: 'pending',
+        certificate_pem: null,
+        issuer: null,
+        serial_number: null,
+        not_before: null,
+        expires_at: null,
+        auto_renew: 1,
+        acme_directory_url: pebble.directoryUrl,
+        agent_id: agentId,
+        created_at: leftAt.toISOString(),
+        updated_at: leftAt.toISOString(),
+      });
+      await handle().root.insertInto('certificates').values(lost).execute();
       expect((await module.renewal.resumeLostOrders(new Date(leftAt.getTime() + 5 * 60 * 1000))).map((outcome) => outcome.certificateId)).not.toContain(id);
       expect(await module.renewal.resumeLostOrders(new Date(leftAt.getTime() + 11 * 60 * 1000))).toContainEqual({ certificateId: id, ok: true });
       expect(await statusOf(id)).toBe('valid');

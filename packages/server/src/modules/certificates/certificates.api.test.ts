@@ -5,7 +5,7 @@ import { InternalCa } from '../../platform/crypto/internal-ca.js';
 import { newId } from '../../platform/ids.js';
 import { createAnotherOrg } from '../../test-helpers/another-org.js';
 import { apiFailure } from '../../test-helpers/api-failure.js';
-import { FIXTURE_CREATED_AT, insertAgent } from '../../test-helpers/fixtures.js';
+import { insertAgent, proxyHostRow } from '../../test-helpers/fixtures.js';
 import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
 import { startTestServer, type TestServer } from '../../test-helpers/test-server.js';
 import { createSelfSignedCertificate } from './self-signed.js';
@@ -31,41 +31,9 @@ describeOnBothDialects('certificates API', (dialect) => {
   /** A proxy host row of a fresh host of the admin's org that uses the certificate (what the proxies module writes). */
   async function useFromProxyHost(certificateId: string, domain: string): Promise<{ agentName: string; proxyHostId: string }> {
     const agent = await insertAgent(server.app.database, orgId);
-    const proxyHostId = newId();
-    await server.app.database.root
-      .insertInto('proxy_hosts')
-      .values({
-        id: proxyHostId,
-        agent_id: agent.id,
-        domain,
-        upstream_kind: 'address',
-        upstream_scheme: 'http',
-        upstream_target: '127.0.0.1:8080',
-        upstream_host: '127.0.0.1',
-        upstream_container: null,
-        upstream_port: 8080,
-        certificate_id: certificateId,
-        ssl_enabled: 1,
-        ssl_cert_path: null,
-        ssl_key_path: null,
-        ssl_expires_at: null,
-        force_ssl: 1,
-        http2_enabled: 1,
-        websockets_enabled: 1,
-        client_max_body_size_mb: 100,
-        config_hash: null,
-        config_path: null,
-        upstream_address: null,
-        status: 'active',
-        last_error: null,
-        drift_reason: null,
-        drift_path: null,
-        drift_detected_at: null,
-        created_at: FIXTURE_CREATED_AT,
-        updated_at: FIXTURE_CREATED_AT,
-      })
-      .execute();
-    return { agentName: agent.name, proxyHostId };
+    const row = proxyHostRow(agent.id, { domain, certificate_id: certificateId, ssl_enabled: 1, force_ssl: 1 });
+    await server.app.database.root.insertInto('proxy_hosts').values(row).execute();
+    return { agentName: agent.name, proxyHostId: row.id };
   }
 
   describe('uploading', () => {

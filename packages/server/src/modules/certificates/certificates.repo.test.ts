@@ -1,76 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CertificatesTable, ProxyHostsTable } from '../../db/schema.js';
+import type { CertificatesTable } from '../../db/schema.js';
 import { SecretBox } from '../../platform/crypto/secret-box.js';
-import { newId } from '../../platform/ids.js';
 import { FakeClock } from '../../test-helpers/fake-clock.js';
-import { FIXTURE_CREATED_AT, insertAgent, insertOrg } from '../../test-helpers/fixtures.js';
+import { certificateRow, FIXTURE_CREATED_AT, insertAgent, insertOrg, proxyHostRow } from '../../test-helpers/fixtures.js';
 import { useMigratedDatabase } from '../../test-helpers/migrated-database.js';
 import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
 import { AcmeAccounts } from './acme-accounts.js';
 import { CertificatesRepo } from './certificates.repo.js';
 
 const KEY_PEM = '-----BEGIN PRIVATE KEY-----\nnot really a key\n-----END PRIVATE KEY-----\n';
-
-function certificateRow(orgId: string, overrides: Partial<CertificatesTable> = {}): CertificatesTable {
-  return {
-    id: newId(),
-    org_id: orgId,
-    name: `cert-${randomBytes(3).toString('hex')}`,
-    domains: '["app.example.com"]',
-    source: 'uploaded',
-    status: 'valid',
-    certificate_pem: '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n',
-    private_key_sealed: null,
-    issuer: 'CN=Test',
-    serial_number: '01',
-    not_before: '2025-01-01T00:00:00.000Z',
-    expires_at: '2026-01-01T00:00:00.000Z',
-    auto_renew: 0,
-    acme_directory_url: null,
-    agent_id: null,
-    last_error: null,
-    renewal_attempted_at: null,
-    created_at: FIXTURE_CREATED_AT,
-    updated_at: FIXTURE_CREATED_AT,
-    ...overrides,
-  };
-}
-
-function proxyHostRow(agentId: string, overrides: Partial<ProxyHostsTable> = {}): ProxyHostsTable {
-  return {
-    id: newId(),
-    agent_id: agentId,
-    domain: `site-${randomBytes(3).toString('hex')}.example.com`,
-    upstream_kind: 'address',
-    upstream_scheme: 'http',
-    upstream_target: '127.0.0.1:8080',
-    upstream_host: '127.0.0.1',
-    upstream_container: null,
-    upstream_port: 8080,
-    certificate_id: null,
-    deployed_certificate_id: null,
-    ssl_enabled: 0,
-    ssl_cert_path: null,
-    ssl_key_path: null,
-    ssl_expires_at: null,
-    force_ssl: 0,
-    http2_enabled: 1,
-    websockets_enabled: 1,
-    client_max_body_size_mb: 100,
-    config_hash: null,
-    config_path: null,
-    upstream_address: null,
-    status: 'active',
-    last_error: null,
-    drift_reason: null,
-    drift_path: null,
-    drift_detected_at: null,
-    created_at: FIXTURE_CREATED_AT,
-    updated_at: FIXTURE_CREATED_AT,
-    ...overrides,
-  };
-}
 
 describeOnBothDialects('certificates repository', (dialect) => {
   const handle = useMigratedDatabase(dialect);

@@ -4,7 +4,7 @@ import { ProxyStateSchema } from '@infrapilot/protocol/agent';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ContainersTable } from '../../db/schema.js';
 import { newId } from '../../platform/ids.js';
-import { insertAgent, insertOrg } from '../../test-helpers/fixtures.js';
+import { certificateRow, insertAgent, insertOrg } from '../../test-helpers/fixtures.js';
 import { useMigratedDatabase } from '../../test-helpers/migrated-database.js';
 import { describeOnBothDialects } from '../../test-helpers/test-databases.js';
 import { type AppliedFacts, inputOf, rowsOf, serverRowOf, toProxyServer } from './proxies.mapping.js';
@@ -170,10 +170,7 @@ describeOnBothDialects('proxies repository', (dialect) => {
     expect(await handle().root.selectFrom('container_upstreams').selectAll().where('proxy_host_id', '=', byId.host.id).execute()).toEqual([]);
 
     const certificateId = newId();
-    await handle()
-      .root.insertInto('certificates')
-      .values({ id: certificateId, org_id: orgId, name: 'c', domains: '[]', source: 'self_signed', status: 'valid', certificate_pem: null, private_key_sealed: null, issuer: null, serial_number: null, not_before: null, expires_at: null, auto_renew: 0, acme_directory_url: null, agent_id: null, last_error: null, renewal_attempted_at: null, created_at: AT, updated_at: AT })
-      .execute();
+    await handle().root.insertInto('certificates').values(certificateRow(orgId, { id: certificateId, source: 'self_signed' })).execute();
     await repo.attachCertificate(byName.host.id, certificateId, LATER);
     expect(await repo.idsByCertificate(certificateId)).toEqual([byName.host.id]);
   });

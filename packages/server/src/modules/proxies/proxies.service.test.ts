@@ -17,7 +17,7 @@ import { EventBus } from '../../platform/events/event-bus.js';
 import { newId } from '../../platform/ids.js';
 import type { Actor } from '../../platform/http/request-context.js';
 import { FakeClock } from '../../test-helpers/fake-clock.js';
-import { FIXTURE_CREATED_AT, insertAgent, insertOrg } from '../../test-helpers/fixtures.js';
+import { certificateRow, insertAgent, insertOrg } from '../../test-helpers/fixtures.js';
 import { useMigratedDatabase } from '../../test-helpers/migrated-database.js';
 import { eventually } from '../../test-helpers/test-agent.js';
 import type { CertificateDirectory, CertificateRecord } from './certificate-choice.js';
@@ -136,11 +136,9 @@ class FakeCertificates implements CertificateDirectory {
       expiresAt: pending ? null : '2030-01-01T00:00:00.000Z',
       source,
     });
-    const at = FIXTURE_CREATED_AT;
-    await this.handle.root
-      .insertInto('certificates')
-      .values({ id, org_id: this.orgId, name: domains[0]!, domains: JSON.stringify(domains), source, status: 'valid', certificate_pem: null, private_key_sealed: null, issuer: null, serial_number: null, not_before: null, expires_at: null, auto_renew: 0, acme_directory_url: null, agent_id: null, last_error: null, renewal_attempted_at: null, created_at: at, updated_at: at })
-      .execute();
+    // The row is there for the foreign keys; what the service reads comes from `records`.
+    const row = certificateRow(this.orgId, { id, name: domains[0]!, domains: JSON.stringify(domains), source });
+    await this.handle.root.insertInto('certificates').values(row).execute();
     return id;
   }
 

@@ -1,15 +1,12 @@
 import { SelfSignedCertificateRequestSchema } from '@infrapilot/protocol';
-import { useQueryClient } from '@tanstack/react-query';
 import { FileBadge } from 'lucide-react';
 import { type FormEvent, useState } from 'react';
 import { Button } from '../../components/ui/button';
 import { Dialog, DialogContent, DialogFormFooter, DialogTrigger } from '../../components/ui/dialog';
 import { FormAlert } from '../../components/ui/form-alert';
 import { Field, Input } from '../../components/ui/input';
-import { useToast } from '../../components/ui/toast';
-import { useFormSubmission } from '../../lib/use-form-submission';
-import { invalidateProxiesAndCertificates } from '../proxies/proxies-queries';
 import { useProxyApi } from '../proxies/proxy-api';
+import { useCertificateCreation } from './use-certificate-creation';
 
 type SelfSignedErrors = Partial<Record<'name' | 'domains' | 'days', string>>;
 
@@ -43,9 +40,7 @@ export function SelfSignedDialog() {
 
 function SelfSignedForm({ onDone }: { onDone: () => void }) {
   const { certificates } = useProxyApi();
-  const queryClient = useQueryClient();
-  const notify = useToast();
-  const { busy, failure, submit } = useFormSubmission();
+  const { busy, failure, create } = useCertificateCreation(onDone);
   const [name, setName] = useState('');
   const [domains, setDomains] = useState('');
   const [days, setDays] = useState('365');
@@ -68,12 +63,7 @@ function SelfSignedForm({ onDone }: { onDone: () => void }) {
       return;
     }
     setErrors({});
-    void submit(async () => {
-      const created = await certificates.createSelfSigned(parsed.data);
-      void invalidateProxiesAndCertificates(queryClient);
-      notify({ title: `Created ${created.name}` });
-      onDone();
-    });
+    create(() => certificates.createSelfSigned(parsed.data), 'Created');
   };
 
   return (

@@ -1,16 +1,13 @@
 import { CertificateUploadSchema } from '@infrapilot/protocol';
-import { useQueryClient } from '@tanstack/react-query';
 import { Upload } from 'lucide-react';
 import { type FormEvent, useState } from 'react';
 import { Button } from '../../components/ui/button';
 import { Dialog, DialogContent, DialogFormFooter, DialogTrigger } from '../../components/ui/dialog';
 import { FormAlert } from '../../components/ui/form-alert';
 import { Field, Input } from '../../components/ui/input';
-import { useToast } from '../../components/ui/toast';
-import { useFormSubmission } from '../../lib/use-form-submission';
-import { invalidateProxiesAndCertificates } from '../proxies/proxies-queries';
 import { useProxyApi } from '../proxies/proxy-api';
 import { PemField } from './pem-field';
+import { useCertificateCreation } from './use-certificate-creation';
 
 type UploadErrors = Partial<Record<'name' | 'certificatePem' | 'privateKeyPem', string>>;
 
@@ -33,9 +30,7 @@ export function UploadCertificateDialog() {
 
 function UploadForm({ onDone }: { onDone: () => void }) {
   const { certificates } = useProxyApi();
-  const queryClient = useQueryClient();
-  const notify = useToast();
-  const { busy, failure, submit } = useFormSubmission();
+  const { busy, failure, create } = useCertificateCreation(onDone);
   const [name, setName] = useState('');
   const [certificatePem, setCertificatePem] = useState('');
   const [privateKeyPem, setPrivateKeyPem] = useState('');
@@ -51,12 +46,7 @@ function UploadForm({ onDone }: { onDone: () => void }) {
       return;
     }
     setErrors({});
-    void submit(async () => {
-      const created = await certificates.upload(parsed.data);
-      void invalidateProxiesAndCertificates(queryClient);
-      notify({ title: `Uploaded ${created.name}` });
-      onDone();
-    });
+    create(() => certificates.upload(parsed.data), 'Uploaded');
   };
 
   return (
