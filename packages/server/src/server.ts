@@ -28,8 +28,9 @@ export async function startServer(
       adminEmail: config.adminEmail,
       adminPassword: config.adminPassword,
     });
-    await app.http.listen({ host: config.httpHost, port: config.httpPort });
+    // Agents' port first: once HTTP answers, /readyz says the whole server is up.
     const gateway = await app.listenForAgents();
+    await app.http.listen({ host: config.httpHost, port: config.httpPort });
     const address = app.http.server.address();
     const port = typeof address === 'object' && address ? address.port : config.httpPort;
     const shownHost = config.httpHost === '0.0.0.0' || config.httpHost === '::' ? 'localhost' : config.httpHost;
