@@ -7,9 +7,10 @@
 // enrolls, starts and stops one extra agent to time agent.enrolled and
 // agent.status_changed reaching every socket. Each socket count runs in a fresh child
 // process, so one size's memory does not show up in the next.
-//   node bench/live-fanout.bench.mjs               all sizes, as a table
+// --quick: socket counts 0 and 100 only, a 5 s window each.
+//   node bench/live-fanout.bench.mjs [--quick]     all sizes, as a table, and the figures
 //   node bench/live-fanout.bench.mjs --details     the same, and every size's raw figures as JSON on stderr
-//   node bench/live-fanout.bench.mjs --sockets 100 one size, as JSON (what run() spawns)
+//   node bench/live-fanout.bench.mjs --sockets 100 [--seconds 10]   one size, as JSON (what run() spawns)
 import { execFile, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -20,27 +21,24 @@ import { parseArgs, promisify } from 'node:util';
 import { AgentRuntime, joinControlPlane } from '../packages/agent/dist/index.js';
 import { InfraPilotClient, liveSocketProtocols, liveSocketUrl } from '../packages/client/dist/index.js';
 import { BENCH_EMAIL, BENCH_PASSWORD, startBenchServer } from './bench-server.mjs';
-import { fixedMetrics, quantile, simulateFleet } from './fleet-simulator.mjs';
+import { fixedMetrics, simulateFleet } from './fleet-simulator.mjs';
+import { fixed, percentiles, round } from './lib/stats.mjs';
 
 export const title = 'Live fan-out: agent events pushed to S open dashboards over GET /ws (SQLite, 1 s heartbeats, 50 agents)';
 
 /** Socket counts; 0 is the fleet alone, the baseline for CPU and memory. */
 const SIZES = [0, 10, 100, 500, 1000];
+const QUICK_SIZES = [0, 100];
 const AGENTS = 50;
 const DURATION_SECONDS = 10;
+const QUICK_DURATION_SECONDS = 5;
 /** After the window, how long to wait for frames still on their way before counting. */
 const GRACE_MS = 1500;
 
 const MIB = 1024 * 1024;
 const here = fileURLToPath(import.meta.url);
-const fixed = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
 const rssMiB = () => process.memoryUsage().rss / MIB;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const sortedNumbers = (values) => Float64Array.from(values).sort();
-const percentiles = (values) => {
-  const sorted = sortedNumbers(values);
-  return { n: sorted.length, p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99), max: sorted.length ? sorted[sorted.length - 1] : Number.NaN };
-};
 
 // ---------------------------------------------------------------------------- the dashboards
 
@@ -224,8 +222,8 @@ async function extraAgent(client, { startAtMs, stopAtMs }) {
 
 // ---------------------------------------------------------------------------- one size
 
-/** S sockets and a fleet of AGENTS against a fresh server in this process. */
-async function measure(socketCount) {
+/** S sockets and a fleet of AGENTS against a fresh server in this process, for `durationSeconds`. */
+async function measure(socketCount, durationSeconds = DURATION_SECONDS) {
   const loadAtStart = loadavg();
   const rssBefore = rssMiB();
   const { server, dataDir } = await startBenchServer('infrapilot-bench-live-');
@@ -272,7 +270,7 @@ async function measure(socketCount) {
     await sleep(500);
     const rssWithSockets = rssMiB();
 
-    // The fleet: enroll, connect, then DURATION_SECONDS of heartbeats, no pings (pings
+    // The fleet: enroll, connect, then durationSeconds of heartbeats, no pings (pings
     // are not pushed to sockets; they would only load the loop). The window starts when
     // the simulator starts counting heartbeats.
     let window;
@@ -282,13 +280,13 @@ async function measure(socketCount) {
       email: BENCH_EMAIL,
       password: BENCH_PASSWORD,
       agents: AGENTS,
-      durationSeconds: DURATION_SECONDS,
+      durationSeconds,
       pingConcurrency: 0,
       keepAgents: true,
       log: (line) => {
         if (!line.startsWith('running')) return;
         const from = Date.now();
-        window = { from, to: from + DURATION_SECONDS * 1000, cpu: process.cpuUsage(), elu: performance.eventLoopUtilization(), wall: performance.now() };
+        window = { from, to: from + durationSeconds * 1000, cpu: process.cpuUsage(), elu: performance.eventLoopUtilization(), wall: performance.now() };
         readers.tell({ cmd: 'mark' });
         extra = extraAgent(client, { startAtMs: from + 1500, stopAtMs: from + 3500 });
       },
@@ -312,7 +310,7 @@ async function measure(socketCount) {
     const expected = inWindow.reduce((sum, { sockets }) => sum + sockets, 0);
     const sendMs = percentiles(pushed.sendMs);
     const heartbeatToSend = percentiles(pushed.heartbeatToSendMs);
-    const seconds = DURATION_SECONDS;
+    const seconds = durationSeconds;
     // The extra agent's events: from the event's own `at` (the server's clock when it
     // happened: Register starting, the heartbeat, the sweep) and from its publication
     // (LiveUpdates.send starting) to its arrival on each socket.
@@ -423,26 +421,48 @@ async function measure(socketCount) {
   }
 }
 
-export async function run({ details = false } = {}) {
+/** The flat figures of one size, named after its socket count. */
+function sizeFigures(details) {
+  const at = `At${details.socketCount}Sockets`;
+  const seconds = details.window.seconds;
+  return {
+    [`framesPerSecondDelivered${at}`]: round(details.received / seconds, 0),
+    [`framesLost${at}`]: details.expectedDeliveries - details.received,
+    [`latencyP50Ms${at}`]: round(details.latencyMs.p50, 1),
+    [`latencyP99Ms${at}`]: round(details.latencyMs.p99, 1),
+    [`serverCpuPercent${at}`]: round(details.serverProcess.cpuPercent, 1),
+    [`serverRssMiB${at}`]: round(details.rssMiB.withFleet, 1),
+    [`recheckAllMs${at}`]: round(details.recheckAll.ms, 1),
+  };
+}
+
+export async function run({ quick = false, details = false } = {}) {
   const rows = [];
-  for (const sockets of SIZES) {
-    const { stdout } = await promisify(execFile)(process.execPath, [here, '--sockets', String(sockets)], { maxBuffer: 16 * MIB, timeout: 10 * 60_000 });
+  const figures = {};
+  const seconds = quick ? QUICK_DURATION_SECONDS : DURATION_SECONDS;
+  for (const sockets of quick ? QUICK_SIZES : SIZES) {
+    const { stdout } = await promisify(execFile)(process.execPath, [here, '--sockets', String(sockets), '--seconds', String(seconds)], { maxBuffer: 16 * MIB, timeout: 10 * 60_000 });
     const result = JSON.parse(stdout);
     if (details) console.error(JSON.stringify(result.details));
     rows.push(result.row);
+    Object.assign(figures, sizeFigures(result.details));
   }
-  return rows;
+  return { rows, figures, ratios: {}, goals: [] };
 }
 
 if (process.argv[1] === here) {
-  const { values } = parseArgs({ options: { sockets: { type: 'string' }, reader: { type: 'boolean' }, details: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { sockets: { type: 'string' }, seconds: { type: 'string' }, reader: { type: 'boolean' }, details: { type: 'boolean' }, quick: { type: 'boolean' } },
+  });
   if (values.reader) await reader();
   else if (values.sockets !== undefined) {
-    const result = await measure(Number(values.sockets));
+    const result = await measure(Number(values.sockets), Number(values.seconds ?? DURATION_SECONDS));
     process.stdout.write(`${JSON.stringify(result)}\n`);
     // Lingering handles (the fleet's HTTP/2 sessions) must not hold the process open.
     process.exit(0);
   } else {
-    console.table(await run({ details: values.details }));
+    const { rows, figures } = await run({ quick: values.quick ?? false, details: values.details });
+    console.table(rows);
+    console.log(figures);
   }
 }
