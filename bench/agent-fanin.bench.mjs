@@ -1,77 +1,218 @@
-// Agent fan-in: how a control plane copes with a fleet. Starts a real server (SQLite, its
-// own temp data dir, loopback ports, heartbeats every second) and the fleet simulator in
-// the same process, so the RSS figures hold server and agents together. Each fleet size
-// runs in a fresh child process, so one size's memory does not show up in the next.
-//   node bench/agent-fanin.bench.mjs            all sizes, as a table
-//   node bench/agent-fanin.bench.mjs --fleet 50 one size, as JSON (what run() spawns)
-import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
-import { BENCH_EMAIL, BENCH_PASSWORD, startBenchServer } from './bench-server.mjs';
-import { simulateFleet } from './fleet-simulator.mjs';
+// Agent fan-in: the largest fleet one control-plane process sustains at a 10 s heartbeat.
+// The server runs in a child process of its own (SQLite, then PostgreSQL in a fresh
+// database), the fleet simulator (real agent code) in `simulators` more, and the fleet
+// grows in steps. At each step every heartbeat is timed from sending to its reply for
+// `stepSeconds`; the step is sustained when heartbeat ack p99 < 100 ms with no error (no
+// refused or unanswered heartbeat, no disconnect, no agent warning, every agent connected).
+// The ramp stops at the first step that is not (--quick runs every step and keeps the largest
+// that passed), at the last step, or when enrolling the next step would take longer than
+// `maxEnrollSeconds` (enrollment is then the bottleneck).
+//   node bench/agent-fanin.bench.mjs [--quick] [--dialect sqlite|postgres|both]
+//     [--steps 250,500,1000] [--step-seconds 60] [--simulators 2] [--json]
+// Under `npm run bench` the same knobs come from BENCH_FANIN_DIALECT, BENCH_FANIN_STEPS,
+// BENCH_FANIN_STEP_SECONDS and BENCH_FANIN_SIMULATORS.
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { BENCH_EMAIL, BENCH_PASSWORD, createBenchPostgresDatabase, startBenchServerProcess } from './bench-server.mjs';
+import { startSimulatorProcess } from './fleet-simulator.mjs';
+import { sampleProcess } from './lib/process-usage.mjs';
+import { fixed, percentiles, round } from './lib/stats.mjs';
 
-export const title = 'Agent fan-in: enroll, connect, heartbeat and ping a simulated fleet (SQLite, 1 s heartbeats)';
+export const title = 'Agent fan-in: largest fleet sustained at a 10 s heartbeat (ack p99 < 100 ms, no errors), SQLite and PostgreSQL';
 
-const FLEETS = [50, 200];
-const DURATION_SECONDS = 10;
+const HEARTBEAT_INTERVAL_SECONDS = 10;
+const P99_LIMIT_MS = 100;
+const FULL = { steps: [250, 500, 1000, 2000, 3000, 5000, 7500], stepSeconds: 60, spreadSeconds: 10, settleSeconds: 5, maxEnrollSeconds: 600 };
+const QUICK = { steps: [50, 200], stepSeconds: 15, spreadSeconds: 3, settleSeconds: 1, maxEnrollSeconds: 120 };
+const DIALECTS = { sqlite: 'Sqlite', postgres: 'Postgres' };
 
-const MIB = 1024 * 1024;
-const here = fileURLToPath(import.meta.url);
-const fixed = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
-const rssMiB = () => process.memoryUsage().rss / MIB;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const sum = (values) => values.reduce((total, value) => total + value, 0);
 
-/** One fleet against a fresh server in this process. */
-async function measure(agents) {
-  const rssBefore = rssMiB();
-  const { server, dataDir } = await startBenchServer('infrapilot-bench-fanin-');
-  const rssServerIdle = rssMiB();
-  try {
-    const result = await simulateFleet({
-      serverUrl: server.url,
-      email: BENCH_EMAIL,
-      password: BENCH_PASSWORD,
-      agents,
-      durationSeconds: DURATION_SECONDS,
-      // The server is thrown away afterwards; removing each agent would only add time.
-      keepAgents: true,
-    });
-    return {
-      agents,
-      'enroll all s': fixed(result.enrollSeconds, 2),
-      'all connected s': fixed(result.connectSeconds, 2),
-      'heartbeats/s': fixed(result.heartbeatsPerSecond),
-      disconnects: result.disconnectsDuringRun,
-      pings: result.pings,
-      'ping p50 ms': fixed(result.pingApiMs.p50),
-      'ping p95 ms': fixed(result.pingApiMs.p95),
-      'ping p99 ms': fixed(result.pingApiMs.p99),
-      'stream RTT p50 ms': fixed(result.pingRoundTripMs.p50),
-      'RSS before MiB': fixed(rssBefore, 0),
-      'RSS server idle MiB': fixed(rssServerIdle, 0),
-      'RSS with fleet MiB': fixed(result.rssMiB.steady, 0),
-    };
-  } finally {
-    await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+/** Splits `count` into `parts` near-equal whole shares. */
+function shares(count, parts) {
+  return Array.from({ length: parts }, (_, index) => Math.floor(count / parts) + (index < count % parts ? 1 : 0));
 }
 
-export async function run() {
+/** Ramps one dialect; returns its rows and the step it sustained last. */
+async function ramp(dialect, settings, log) {
+  const { steps, stepSeconds, spreadSeconds, settleSeconds, maxEnrollSeconds, simulators, enrollConcurrency } = settings;
+  const database = dialect === 'postgres' ? await createBenchPostgresDatabase() : undefined;
+  let server;
+  const sims = [];
   const rows = [];
-  for (const agents of FLEETS) {
-    const { stdout } = await promisify(execFile)(process.execPath, [here, '--fleet', String(agents)], { maxBuffer: MIB, timeout: 10 * 60_000 });
-    rows.push(JSON.parse(stdout));
+  let sustained;
+  let stopReason = 'reached the last step';
+  let enrolled = 0;
+  let enrollSecondsTotal = 0;
+  try {
+    server = await startBenchServerProcess({ heartbeatIntervalSeconds: HEARTBEAT_INTERVAL_SECONDS, databaseUrl: database?.url, dataDirPrefix: 'infrapilot-bench-fanin-' });
+    for (let index = 0; index < simulators; index += 1) {
+      sims.push(
+        await startSimulatorProcess({
+          serverUrl: server.url,
+          email: BENCH_EMAIL,
+          password: BENCH_PASSWORD,
+          namePrefix: `fanin${index}`,
+          heartbeatIntervalSeconds: HEARTBEAT_INTERVAL_SECONDS,
+        }),
+      );
+    }
+    for (const target of steps) {
+      const adding = target - enrolled;
+      if (adding <= 0) continue;
+      // Enrollment (all simulators at once), then the new agents start spread over the interval.
+      log(`${dialect}: growing to ${target} agents`);
+      let grown;
+      try {
+        grown = await Promise.all(sims.map((sim, index) => sim.grow(shares(adding, sims.length)[index], { enrollConcurrency, spreadSeconds })));
+      } catch (error) {
+        stopReason = `could not grow to ${target}: ${error.message}`;
+        break;
+      }
+      // The simulators enroll in parallel: the step's enrollment took as long as the slowest.
+      const enrollSeconds = Math.max(...grown.map((step) => step.enrollSeconds));
+      const connectSeconds = Math.max(...grown.map((step) => step.connectSeconds));
+      enrolled = target;
+      enrollSecondsTotal += enrollSeconds;
+      await sleep(settleSeconds * 1000);
+
+      log(`${dialect}: measuring ${target} agents for ${stepSeconds} s`);
+      const durationMs = stepSeconds * 1000;
+      const [serverUsage, simUsages, measured] = await Promise.all([
+        sampleProcess(server.pid, durationMs),
+        Promise.all(sims.map((sim) => sampleProcess(sim.pid, durationMs))),
+        Promise.all(sims.map((sim) => sim.measure(durationMs))),
+      ]);
+      const acks = percentiles(measured.flatMap((part) => part.latencies));
+      const connected = sum(measured.map((part) => part.connected));
+      const errors = {
+        refused: sum(measured.map((part) => part.refused)),
+        unanswered: sum(measured.map((part) => part.missed)),
+        disconnects: sum(measured.map((part) => part.disconnects)),
+        warnings: sum(measured.map((part) => part.warnings)),
+        notConnected: target - connected,
+      };
+      const errorCount = sum(Object.values(errors));
+      const ok = acks.count > 0 && acks.p99 < P99_LIMIT_MS && errorCount === 0;
+      const lastWarning = measured.map((part) => part.lastWarning).find(Boolean);
+      rows.push({
+        database: dialect,
+        agents: target,
+        'enroll /s': fixed(adding / enrollSeconds, 0),
+        'started+connected s': fixed(connectSeconds, 1),
+        'acks /s': fixed(acks.count / stepSeconds, 0),
+        'ack p50 ms': fixed(acks.p50, 1),
+        'ack p99 ms': fixed(acks.p99, 1),
+        'ack max ms': fixed(acks.max, 0),
+        errors: errorCount === 0 ? 0 : Object.entries(errors).filter(([, count]) => count > 0).map(([name, count]) => `${name} ${count}`).join(', '),
+        'server CPU %': fixed(serverUsage.cpuPercentOfOneCore, 0),
+        'server RSS MiB': fixed(serverUsage.rssMiB, 0),
+        'simulators CPU %': fixed(sum(simUsages.map((usage) => usage.cpuPercentOfOneCore)), 0),
+        'simulators RSS MiB': fixed(sum(simUsages.map((usage) => usage.rssMiB)), 0),
+        sustained: ok ? 'yes' : 'no',
+      });
+      log(`${dialect}: ${target} agents: ack p50 ${fixed(acks.p50)} ms, p99 ${fixed(acks.p99)} ms, errors ${errorCount}${lastWarning ? ` (${lastWarning})` : ''}`);
+      if (!ok) {
+        stopReason = acks.count === 0 ? `no heartbeat acknowledged at ${target}` : errorCount > 0 ? `errors at ${target}` : `ack p99 ≥ ${P99_LIMIT_MS} ms at ${target}`;
+        // Quick runs every step (a 15 s step holds few heartbeats: one stall is its p99).
+        if (settings.stopAtFailure) break;
+        continue;
+      }
+      sustained = { agents: target, acks, serverUsage, enrollPerSecond: adding / enrollSeconds };
+      const next = steps.find((step) => step > target);
+      if (next !== undefined && ((next - target) * enrollSeconds) / adding > maxEnrollSeconds) {
+        stopReason = `enrollment is the bottleneck: ${next - target} more agents would take over ${maxEnrollSeconds} s at ${fixed(adding / enrollSeconds, 0)}/s`;
+        break;
+      }
+    }
+  } finally {
+    await Promise.all(sims.map((sim) => sim.stop().catch(() => undefined)));
+    await server?.stop().catch(() => undefined);
+    await database?.drop().catch((error) => log(`could not drop ${database.name}: ${error.message}`));
   }
-  return rows;
+  return { rows, sustained, stopReason, enrollPerSecond: enrollSecondsTotal > 0 ? enrolled / enrollSecondsTotal : null, largestTried: rows.at(-1)?.agents ?? 0 };
 }
 
-if (process.argv[1] === here) {
-  const { values } = parseArgs({ options: { fleet: { type: 'string' } } });
-  if (values.fleet) {
-    const row = await measure(Number(values.fleet));
-    process.stdout.write(`${JSON.stringify(row)}\n`);
-  } else {
-    console.table(await run());
+function settingsFrom(quick, overrides = {}) {
+  const env = process.env;
+  const base = quick ? QUICK : FULL;
+  const list = (text) => text?.split(',').map((part) => Number(part.trim())).filter((value) => Number.isInteger(value) && value > 0);
+  return {
+    ...base,
+    steps: overrides.steps ?? list(env.BENCH_FANIN_STEPS) ?? base.steps,
+    stepSeconds: overrides.stepSeconds ?? (Number(env.BENCH_FANIN_STEP_SECONDS) || base.stepSeconds),
+    simulators: overrides.simulators ?? (Number(env.BENCH_FANIN_SIMULATORS) || 2),
+    // Per simulator. Enrollment is mostly waiting on the server (about 40 ms each alone).
+    enrollConcurrency: 32,
+    stopAtFailure: !quick,
+    dialects: overrides.dialects ?? (env.BENCH_FANIN_DIALECT && env.BENCH_FANIN_DIALECT !== 'both' ? [env.BENCH_FANIN_DIALECT] : Object.keys(DIALECTS)),
+  };
+}
+
+/** @param {{ quick?: boolean, references?: Record<string, number>, log?: (line: string) => void, steps?: number[], stepSeconds?: number, simulators?: number, dialects?: string[] }} options */
+export async function run({ quick = false, references = {}, log = (line) => console.error(`[fan-in] ${line}`), ...overrides } = {}) {
+  const settings = settingsFrom(quick, overrides);
+  const rows = [];
+  const figures = {};
+  const ratios = {};
+  const goals = [];
+  for (const dialect of settings.dialects) {
+    const name = DIALECTS[dialect];
+    if (!name) throw new Error(`unknown database "${dialect}" (sqlite or postgres)`);
+    const result = await ramp(dialect, settings, log);
+    rows.push(...result.rows, { database: dialect, agents: `sustained: ${result.sustained?.agents ?? 0}`, errors: `stopped: ${result.stopReason}` });
+    const at = result.sustained;
+    figures[`fleetSustained${name}`] = at?.agents ?? 0;
+    figures[`fleetLargestTried${name}`] = result.largestTried;
+    figures[`heartbeatAckP50Ms${name}`] = round(at?.acks.p50 ?? null, 2);
+    figures[`heartbeatAckP99Ms${name}`] = round(at?.acks.p99 ?? null, 2);
+    figures[`serverCpuPercent${name}`] = round(at?.serverUsage.cpuPercentOfOneCore ?? null, 1);
+    figures[`serverRssMiB${name}`] = round(at?.serverUsage.rssMiB ?? null, 0);
+    figures[`enrollPerSecond${name}`] = round(result.enrollPerSecond, 1);
+    const echo = references.connectEchoP50MsConcurrency64;
+    if (at && typeof echo === 'number' && echo > 0) ratios[`heartbeatAckP50${name}ToConnectEchoP50Concurrency64`] = round(at.acks.p50 / echo, 2);
+    goals.push(
+      { figure: `fleetSustained${name}`, target: '≥ 5000', met: (at?.agents ?? 0) >= 5000 },
+      { figure: `heartbeatAckP99Ms${name}`, target: '< 50', met: at !== undefined && at.acks.p99 < 50 },
+    );
   }
+  return { rows, figures, ratios, goals };
+}
+
+const here = fileURLToPath(import.meta.url);
+if (process.argv[1] === here) {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      dialect: { type: 'string' },
+      steps: { type: 'string' },
+      'step-seconds': { type: 'string' },
+      simulators: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  let references = {};
+  try {
+    const { measureReferences } = await import(pathToFileURL(new URL('./references.mjs', import.meta.url).pathname).href);
+    references = await measureReferences({ quick: values.quick });
+  } catch (error) {
+    console.error(`[fan-in] no references (${error.message}); ratios left out`);
+  }
+  const started = performance.now();
+  const result = await run({
+    quick: values.quick,
+    references,
+    ...(values.dialect && values.dialect !== 'both' ? { dialects: [values.dialect] } : {}),
+    ...(values.steps ? { steps: values.steps.split(',').map(Number) } : {}),
+    ...(values['step-seconds'] ? { stepSeconds: Number(values['step-seconds']) } : {}),
+    ...(values.simulators ? { simulators: Number(values.simulators) } : {}),
+  });
+  if (values.json) console.log(JSON.stringify(result, null, 2));
+  else {
+    console.table(result.rows);
+    console.log(result.figures, result.ratios);
+    console.table(result.goals);
+  }
+  console.error(`[fan-in] took ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

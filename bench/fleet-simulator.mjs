@@ -3,12 +3,15 @@
 // the control plane sees what a fleet of hosts would send it. Only the /proc reading is
 // replaced by a fixed sample, so that the simulator measures the server and not /proc.
 //
-// As a library: simulateFleet({ serverUrl, email, password, agents, durationSeconds }).
+// As a library: simulateFleet({ serverUrl, email, password, agents, durationSeconds }), or,
+// for a fleet that grows in steps and times every heartbeat, createFleet(...) in this
+// process or startSimulatorProcess(...) in a child process (the agent fan-in bench).
 // As a command, against a running control plane (loopback or a test host of your own):
 //   node bench/fleet-simulator.mjs --server http://127.0.0.1:8080 --email E --password P \
 //     --agents 200 --duration 30
 // It needs the built packages (npx tsc -b packages/protocol packages/client packages/agent
 // packages/server packages/cli).
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -238,6 +241,199 @@ export async function simulateFleet(options) {
   }
 }
 
+/**
+ * A fleet that grows in steps and times each heartbeat, from sending it to its reply
+ * (the ack): the time is taken when the runtime collects the sample it is about to send
+ * (the heartbeat RPC starts in the same tick) and when it emits `heartbeat`.
+ * grow(n) enrolls n more agents and starts them spread over `spreadSeconds` (so their
+ * heartbeats are spread over the interval, as in a real fleet); measure(ms) reports the
+ * heartbeats acknowledged in that window. stop() stops every runtime and deletes the
+ * state dirs (the agents stay enrolled: the server is expected to be thrown away).
+ */
+export async function createFleet(options) {
+  const { serverUrl, email, password, namePrefix = 'fanin', heartbeatIntervalSeconds = 10 } = options;
+  const client = new InfraPilotClient({ baseUrl: serverUrl, userAgent: 'infrapilot-fleet-simulator' });
+  const login = await client.auth.login({ email, password });
+  if (login.mfaRequired) throw new Error(`${email} has MFA on; use an account without MFA for the simulator`);
+  const runId = `${Date.now().toString(36)}-${process.pid}`;
+  const stateRoot = mkdtempSync(join(tmpdir(), 'infrapilot-fleet-'));
+  const members = [];
+  const everConnected = new Set();
+  const window = { on: false, latencies: [], refused: 0, missed: 0, disconnects: 0, reconnects: 0, warnings: 0, lastWarning: undefined };
+  const logger = {
+    info() {},
+    warn(message) {
+      if (!window.on) return;
+      window.warnings += 1;
+      window.lastWarning = message;
+    },
+    error(message) {
+      if (!window.on) return;
+      window.warnings += 1;
+      window.lastWarning = message;
+    },
+  };
+  const sample = fixedMetrics();
+
+  function start(member) {
+    let sentAt;
+    let runtime;
+    const metrics = {
+      async collect() {
+        // The previous heartbeat was never answered (timed out or failed).
+        if (sentAt !== undefined && window.on) window.missed += 1;
+        sentAt = runtime.connected ? performance.now() : undefined;
+        return sample.collect();
+      },
+    };
+    runtime = new AgentRuntime({ stateDir: member.stateDir, logger, metrics, initialHeartbeatIntervalSeconds: heartbeatIntervalSeconds });
+    runtime.on('connected', () => {
+      if (everConnected.has(member.agentId) && window.on) window.reconnects += 1;
+      everConnected.add(member.agentId);
+    });
+    runtime.on('disconnected', () => {
+      if (window.on) window.disconnects += 1;
+    });
+    runtime.on('heartbeat', ({ acknowledged }) => {
+      const took = sentAt === undefined ? undefined : performance.now() - sentAt;
+      sentAt = undefined;
+      if (!window.on) return;
+      if (!acknowledged) window.refused += 1;
+      else if (took !== undefined) window.latencies.push(took);
+    });
+    runtime.run().catch(() => undefined);
+    member.runtime = runtime;
+  }
+
+  return {
+    get size() {
+      return members.length;
+    },
+    /** Enrolls `count` more agents (`enrollConcurrency` at a time), then starts them spread over `spreadSeconds`. */
+    async grow(count, { enrollConcurrency = 16, spreadSeconds = heartbeatIntervalSeconds, connectTimeoutMs = 300_000 } = {}) {
+      const first = members.length;
+      const added = [];
+      const enrollStarted = performance.now();
+      await inParallel(count, enrollConcurrency, async (offset) => {
+        const index = first + offset;
+        const name = `${namePrefix}-${runId}-${index}`;
+        const enrollment = await client.request('POST', '/api/v1/agents', { body: { name } });
+        const stateDir = join(stateRoot, String(index));
+        const identity = await joinControlPlane({
+          serverUrl: enrollment.serverUrl,
+          token: enrollment.token,
+          caHash: enrollment.caHash,
+          stateDir,
+          hostname: `${name}.fleet.test`,
+        });
+        added[offset] = { agentId: identity.agentId, stateDir };
+      });
+      const enrollSeconds = (performance.now() - enrollStarted) / 1000;
+      members.push(...added);
+      const connectStarted = performance.now();
+      for (let offset = 0; offset < added.length; offset += 1) {
+        const due = connectStarted + (offset / added.length) * spreadSeconds * 1000;
+        const wait = due - performance.now();
+        if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+        start(added[offset]);
+      }
+      await waitFor(() => added.every((member) => everConnected.has(member.agentId)), connectTimeoutMs, `${count} agents to connect`);
+      return { enrollSeconds, connectSeconds: (performance.now() - connectStarted) / 1000, size: members.length };
+    },
+    /** Times every heartbeat acknowledged in the next `durationMs`; returns the raw latencies and the counters. */
+    async measure(durationMs) {
+      Object.assign(window, { on: true, latencies: [], refused: 0, missed: 0, disconnects: 0, reconnects: 0, warnings: 0, lastWarning: undefined });
+      await new Promise((resolve) => setTimeout(resolve, durationMs));
+      window.on = false;
+      const connected = members.filter((member) => member.runtime?.connected).length;
+      const { latencies, refused, missed, disconnects, reconnects, warnings, lastWarning } = window;
+      return { latencies, refused, missed, disconnects, reconnects, warnings, lastWarning, connected, size: members.length, rssMiB: rssMiB() };
+    },
+    async stop() {
+      await Promise.all(members.map((member) => member.runtime?.stop()));
+      rmSync(stateRoot, { recursive: true, force: true });
+    },
+  };
+}
+
+const here = fileURLToPath(import.meta.url);
+
+/**
+ * createFleet(options) in a child process of its own (forked with `execArgv`): returns
+ * { pid, grow(count, growOptions), measure(durationMs), stop() } over IPC. stop() stops the
+ * agents and ends the child; the child also ends if this process goes away.
+ */
+export async function startSimulatorProcess(options, { execArgv = ['--max-old-space-size=8192'] } = {}) {
+  const child = fork(here, ['--worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const pending = new Map();
+  let nextId = 0;
+  child.on('message', ({ id, result, error }) => {
+    const call = pending.get(id);
+    if (!call) return;
+    pending.delete(id);
+    if (error) call.reject(new Error(error));
+    else call.resolve(result);
+  });
+  child.once('exit', (code, signal) => {
+    for (const call of pending.values()) call.reject(new Error(`fleet simulator exited (${signal ?? code})`));
+    pending.clear();
+  });
+  const call = (method, args) =>
+    new Promise((resolve, reject) => {
+      if (child.exitCode !== null || child.signalCode !== null) return reject(new Error('fleet simulator is not running'));
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      child.send({ id, method, args });
+    });
+  try {
+    await call('create', [options]);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  let stopping;
+  return {
+    pid: child.pid,
+    grow: (count, growOptions) => call('grow', [count, growOptions]),
+    measure: (durationMs) => call('measure', [durationMs]),
+    stop() {
+      stopping ??= (async () => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        await call('stop', []).catch(() => undefined);
+        if (child.connected) child.disconnect();
+        await exited;
+        clearTimeout(timer);
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function worker() {
+  let fleet;
+  process.on('disconnect', async () => {
+    await fleet?.stop().catch(() => undefined);
+    process.exit(0);
+  });
+  process.on('message', async ({ id, method, args }) => {
+    try {
+      let result;
+      if (method === 'create') {
+        fleet = await createFleet(args[0]);
+      } else if (method === 'stop') {
+        await fleet?.stop();
+        fleet = undefined;
+      } else {
+        result = await fleet[method](...args);
+      }
+      process.send({ id, result });
+    } catch (error) {
+      process.send({ id, error: error instanceof Error ? error.message : String(error) });
+    }
+  });
+}
+
 function printReport(result) {
   const ms = (value) => `${value.toFixed(1)} ms`;
   const rows = [
@@ -294,7 +490,9 @@ async function main() {
   else printReport(result);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (process.argv[1] === here && process.argv[2] === '--worker' && process.send) {
+  await worker();
+} else if (process.argv[1] && here === process.argv[1]) {
   main().catch((error) => {
     console.error(error instanceof Error ? error.message : error);
     process.exitCode = 1;
