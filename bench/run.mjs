@@ -131,12 +131,12 @@ function goalRows(scenarios) {
   const rows = [];
   for (const [name, scenario] of Object.entries(scenarios)) {
     for (const goal of scenario.goals ?? []) {
-      const measured = scenario.figures?.[goal.figure];
+      const measured = scenario.figures?.[goal.figure] ?? scenario.ratios?.[goal.figure];
       rows.push({
         scenario: name,
         figure: goal.figure,
         target: goal.target,
-        measured: typeof measured === 'number' ? Number(fixed(measured, Math.abs(measured) >= 100 ? 0 : 2)) : (measured ?? '—'),
+        measured: typeof measured === 'number' ? Number(fixed(measured, Math.abs(measured) >= 100 ? 0 : Math.abs(measured) >= 0.1 ? 2 : 3)) : (measured ?? '—'),
         met: goal.met === true ? 'yes' : goal.met === false ? 'NO' : '—',
       });
     }
