@@ -87,6 +87,19 @@ function waitFor(predicate, timeoutMs, what) {
  * through the API meanwhile, and reports what it measured. Stops every runtime and
  * deletes its state dirs before returning (and removes the agents unless `keepAgents`).
  */
+/** One simulated host joins: an enrollment token through the API, then the real join (pin, CSR, Register). */
+async function enrollAgent(client, name, stateDir) {
+  const enrollment = await client.request('POST', '/api/v1/agents', { body: { name } });
+  const identity = await joinControlPlane({
+    serverUrl: enrollment.serverUrl,
+    token: enrollment.token,
+    caHash: enrollment.caHash,
+    stateDir,
+    hostname: `${name}.fleet.test`,
+  });
+  return { agentId: identity.agentId, stateDir };
+}
+
 export async function simulateFleet(options) {
   const {
     serverUrl,
@@ -131,17 +144,7 @@ export async function simulateFleet(options) {
     log(`enrolling ${count} agents`);
     const enrollStarted = performance.now();
     await inParallel(count, enrollConcurrency, async (index) => {
-      const name = `${namePrefix}-${runId}-${index}`;
-      const enrollment = await client.request('POST', '/api/v1/agents', { body: { name } });
-      const stateDir = join(stateRoot, String(index));
-      const identity = await joinControlPlane({
-        serverUrl: enrollment.serverUrl,
-        token: enrollment.token,
-        caHash: enrollment.caHash,
-        stateDir,
-        hostname: `${name}.fleet.test`,
-      });
-      fleet[index] = { agentId: identity.agentId, stateDir };
+      fleet[index] = await enrollAgent(client, `${namePrefix}-${runId}-${index}`, join(stateRoot, String(index)));
     });
     const enrollSeconds = (performance.now() - enrollStarted) / 1000;
     const rssAfterEnroll = rssMiB();
@@ -316,17 +319,7 @@ export async function createFleet(options) {
       const enrollStarted = performance.now();
       await inParallel(count, enrollConcurrency, async (offset) => {
         const index = first + offset;
-        const name = `${namePrefix}-${runId}-${index}`;
-        const enrollment = await client.request('POST', '/api/v1/agents', { body: { name } });
-        const stateDir = join(stateRoot, String(index));
-        const identity = await joinControlPlane({
-          serverUrl: enrollment.serverUrl,
-          token: enrollment.token,
-          caHash: enrollment.caHash,
-          stateDir,
-          hostname: `${name}.fleet.test`,
-        });
-        added[offset] = { agentId: identity.agentId, stateDir };
+        added[offset] = await enrollAgent(client, `${namePrefix}-${runId}-${index}`, join(stateRoot, String(index)));
       });
       const enrollSeconds = (performance.now() - enrollStarted) / 1000;
       members.push(...added);
