@@ -8,8 +8,8 @@
 // other key is the policy's default, as on a host without a policy file).
 // The control plane is a real server in a child process (SQLite, temp data dir, loopback,
 // heartbeats every 10 s, the default). Once the agent is connected and its Docker
-// answers through the API, it is left alone 10 s to settle, then /proc/<pid> is sampled
-// for 60 s (15 s with --quick): CPU % of one core over the window, RSS at the end and the
+// answers through the API, it is left alone 10 s (2 s with --quick) to settle, then /proc/<pid> is sampled
+// for 60 s (4 s with --quick): CPU % of one core over the window, RSS at the end and the
 // largest RSS seen. Reference: a bare Node process (a timer only), sampled the same way.
 //   node bench/agent-footprint.bench.mjs [--quick]
 import { execFileSync, fork, spawn } from 'node:child_process';
@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { sampleProcess } from './lib/process-usage.mjs';
+import { profileExecArgv } from './lib/profiling.mjs';
 import { fixed, round } from './lib/stats.mjs';
 
 export const title = 'Agent footprint: bundle size, and RSS and CPU of a real agent (docker capability on) idle at a 10 s heartbeat';
@@ -27,10 +28,13 @@ export const title = 'Agent footprint: bundle size, and RSS and CPU of a real ag
 const here = fileURLToPath(import.meta.url);
 const root = join(dirname(here), '..');
 const BUNDLE = join(root, 'packages', 'agent', 'dist', 'agent.bundle.js');
+/** Extra Node flags for the agent (BENCH_AGENT_NODE_FLAGS, space-separated), to try memory settings. */
+const AGENT_NODE_FLAGS = (process.env.BENCH_AGENT_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const EMAIL = 'bench@example.com';
 const PASSWORD = 'bench password that is long enough';
 const HEARTBEAT_SECONDS = 10;
 const SETTLE_MS = 10_000;
+const QUICK_SETTLE_MS = 2_000;
 const MiB = 1024 * 1024;
 /** The goal is in MB (10^6 bytes); RSS is read in MiB. */
 const RSS_GOAL_MIB = (60 * 1e6) / MiB;
@@ -71,7 +75,7 @@ async function serverChild() {
 
 /** Forks this file as the server; resolves with its URL and a stop(). */
 function startServerChild(dataDir) {
-  const child = fork(here, ['--server-child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, BENCH_DATA_DIR: dataDir } });
+  const child = fork(here, ['--server-child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: profileExecArgv('server'), env: { ...process.env, BENCH_DATA_DIR: dataDir } });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -104,7 +108,7 @@ function agentCommand(agentJs, args) {
 
 /** Starts `node agent.js run …` as its own process; keeps the tail of its log for errors. */
 function startAgent(agentJs, stateDir, policyPath) {
-  const child = spawn(process.execPath, [agentJs, 'run', '--state-dir', stateDir, '--policy', policyPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, ...profileExecArgv('agent'), agentJs, 'run', '--state-dir', stateDir, '--policy', policyPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const keep = (chunk) => {
     log = (log + chunk).slice(-4000);
@@ -156,7 +160,8 @@ async function bareNode(sampleMs) {
 
 /** @param {{ quick?: boolean, references?: object }} [options] */
 export async function run({ quick = false } = {}) {
-  const sampleMs = quick ? 15_000 : 60_000;
+  const sampleMs = quick ? 4_000 : 60_000;
+  const settleMs = quick ? QUICK_SETTLE_MS : SETTLE_MS;
   const size = bundleSize();
   const dataDir = mkdtempSync(join(tmpdir(), 'infrapilot-bench-footprint-server-'));
   const hostDir = mkdtempSync(join(tmpdir(), 'infrapilot-bench-footprint-host-'));
@@ -197,13 +202,13 @@ export async function run({ quick = false } = {}) {
       }
       await sleep(200);
     }
-    progress(`agent ${agent.pid} connected; settling ${SETTLE_MS / 1000} s, then sampling ${sampleMs / 1000} s`);
-    await sleep(SETTLE_MS);
+    progress(`agent ${agent.pid} connected; settling ${settleMs / 1000} s, then sampling ${sampleMs / 1000} s`);
+    await sleep(settleMs);
     if (!agent.alive()) throw new Error(`the agent exited: ${agent.log().trim()}`);
     const usage = await sampleProcess(agent.pid, sampleMs);
     if (!agent.alive()) throw new Error(`the agent exited while sampled: ${agent.log().trim()}`);
     const after = await client.agents.get(agentId);
-    const bare = await bareNode(quick ? 3000 : 5000);
+    const bare = await bareNode(quick ? 1000 : 5000);
     const nodeVersion = execFileSync(process.execPath, ['--version'], { encoding: 'utf8' }).trim();
 
     const figures = {
@@ -225,7 +230,7 @@ export async function run({ quick = false } = {}) {
       { measure: 'peak RSS (window, 250 ms samples)', value: `${fixed(usage.peakRssMiB, 1)} MiB` },
       { measure: 'reference: bare Node (a timer only) RSS', value: `${fixed(bare.rssMiB, 1)} MiB (agent = ${fixed(usage.rssMiB / bare.rssMiB, 2)}×)` },
       { measure: 'CPU, % of one core', value: `${fixed(usage.cpuPercentOfOneCore, 3)} %` },
-      { measure: 'window', value: `${sampleMs / 1000} s after ${SETTLE_MS / 1000} s settling, heartbeat every ${HEARTBEAT_SECONDS} s, ${nodeVersion}` },
+      { measure: 'window', value: `${sampleMs / 1000} s after ${settleMs / 1000} s settling, heartbeat every ${HEARTBEAT_SECONDS} s, ${nodeVersion}` },
       { measure: 'docker through the agent', value: `Docker ${engine.version ?? '?'} at ${engine.endpoint ?? '?'}` },
       { measure: 'still connected at the end', value: String(after.connected) },
     ];

@@ -4,10 +4,11 @@
 // process (POST /agents, pinned join, Register, a second of heartbeats, so each has its
 // figures) and then stopped, so the server is otherwise idle while it is measured.
 // autocannon (bench/lib/load.mjs) loads it from a third process:
-//   GET /api/v1/agents?limit=100 with a bearer token, 10 connections, 10 s (3 s quick),
-//     as a ratio to the bare Fastify "hello" reference (same load);
+//   GET /api/v1/agents?limit=100 with a bearer token, 10 connections, 10 s (2 s quick),
+//     as a ratio to the bare Fastify "hello" reference (same load), and to a bare Fastify
+//     app sending the same reply bytes from memory (what the payload alone costs);
 //   GET /healthz on the same server (InfraPilot's hooks, no auth, no database): context;
-//   POST /api/v1/auth/login with correct credentials, 4 connections, 5 s (3 s quick): one
+//   POST /api/v1/auth/login with correct credentials, 4 connections, 5 s (2 s quick): one
 //     argon2id verification, a session row and an audit row per sign-in. Successful sign-ins
 //     are not throttled (LoginThrottle only counts failures), so one account is enough.
 //   node bench/api-throughput.bench.mjs [--quick]
@@ -17,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { signIn, startServerProcess } from './command-roundtrip.bench.mjs';
 import { simulateFleet } from './fleet-simulator.mjs';
 import { loadTest } from './lib/load.mjs';
+import { startFastifyServingBytes } from './references.mjs';
 import { sampleProcess } from './lib/process-usage.mjs';
 import { fixed, round } from './lib/stats.mjs';
 
@@ -63,8 +65,8 @@ const ratio = (value, reference) => (typeof value === 'number' && typeof referen
 
 /** @param {{ quick: boolean, references?: Record<string, number | null> }} options */
 export async function run({ quick = false, references = {} } = {}) {
-  const durationSeconds = quick ? 3 : 10;
-  const loginSeconds = quick ? 3 : 5;
+  const durationSeconds = quick ? 2 : 10;
+  const loginSeconds = quick ? 2 : 5;
   const { BENCH_EMAIL, BENCH_PASSWORD } = await import('./bench-server.mjs');
   let server;
   try {
@@ -92,6 +94,17 @@ export async function run({ quick = false, references = {} } = {}) {
     progress(`GET /agents: 10 connections, ${durationSeconds} s`);
     await loadTest({ url: listUrl, headers, ...warmUp });
     const list = await measured(server.pid, { url: listUrl, headers, connections: 10, durationSeconds });
+    // The same reply from a bare Fastify app's memory: what the bytes alone cost to send,
+    // so the ratio to it is what InfraPilot's queries, checks and serialisation take.
+    progress(`bare Fastify sending the same ${body.length} bytes: 10 connections, ${durationSeconds} s`);
+    const sameBytesServer = await startFastifyServingBytes(body);
+    let sameBytes;
+    try {
+      await loadTest({ url: sameBytesServer.url, ...warmUp });
+      sameBytes = await measured(sameBytesServer.pid, { url: sameBytesServer.url, connections: 10, durationSeconds });
+    } finally {
+      await sameBytesServer.stop();
+    }
     progress(`GET /healthz: 10 connections, ${durationSeconds} s`);
     await loadTest({ url: `${server.url}/healthz`, ...warmUp });
     const health = await measured(server.pid, { url: `${server.url}/healthz`, connections: 10, durationSeconds });
@@ -118,6 +131,7 @@ export async function run({ quick = false, references = {} } = {}) {
     });
     const rows = [
       row(`GET /agents?limit=${AGENTS} (${AGENTS} agents, ${(body.length / 1024).toFixed(0)} KiB)`, list, references.fastifyHelloRequestsPerSecond, 10),
+      row(`bare Fastify sending the same ${(body.length / 1024).toFixed(0)} KiB from memory (reference)`, sameBytes, references.fastifyHelloRequestsPerSecond, 10),
       row('GET /healthz (same server)', health, references.fastifyHelloRequestsPerSecond, 10),
       {
         ...row(`POST /auth/login, ${cost}`, login, undefined, 4),
@@ -141,6 +155,8 @@ export async function run({ quick = false, references = {} } = {}) {
       getAgentsLatencyP99Ms: round(list.latencyP99Ms),
       getAgentsErrors: list.errors + list.non2xx,
       getAgentsServerCpuPercent: round(list.serverCpuPercent, 1),
+      fastifySameBytesRequestsPerSecond: round(sameBytes.requestsPerSecond, 1),
+      fastifySameBytesLatencyP50Ms: round(sameBytes.latencyP50Ms),
       healthzRequestsPerSecond: round(health.requestsPerSecond, 1),
       healthzLatencyP50Ms: round(health.latencyP50Ms),
       loginsPerSecond: round(login.requestsPerSecond, 1),
@@ -154,6 +170,8 @@ export async function run({ quick = false, references = {} } = {}) {
     };
     const ratios = {
       getAgentsToFastifyHello: ratio(list.requestsPerSecond, references.fastifyHelloRequestsPerSecond),
+      getAgentsToFastifySameBytes: ratio(list.requestsPerSecond, sameBytes.requestsPerSecond),
+      fastifySameBytesToFastifyHello: ratio(sameBytes.requestsPerSecond, references.fastifyHelloRequestsPerSecond),
       healthzToFastifyHello: ratio(health.requestsPerSecond, references.fastifyHelloRequestsPerSecond),
     };
     const goals = [

@@ -6,11 +6,15 @@
 //   createBenchPostgresDatabase()            a fresh PostgreSQL database, dropped afterwards
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../packages/server/dist/index.js';
+import { profileExecArgv } from './lib/profiling.mjs';
 
 export const BENCH_EMAIL = 'bench@example.com';
 export const BENCH_PASSWORD = 'bench password that is long enough';
@@ -18,6 +22,8 @@ export const BENCH_PASSWORD = 'bench password that is long enough';
 export const BENCH_POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const here = fileURLToPath(import.meta.url);
+/** Extra Node flags for server processes (BENCH_SERVER_NODE_FLAGS, space-separated), to try V8 settings. */
+const SERVER_NODE_FLAGS = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
 /**
  * Starts the bench's server in this process; returns it with its data dir (the caller
@@ -59,21 +65,44 @@ export async function startBenchServer(dataDirPrefix, options = {}) {
  * goes away (its IPC channel closes).
  */
 export async function startBenchServerProcess(options = {}) {
-  const { heartbeatIntervalSeconds = 10, databaseUrl, dataDirPrefix = 'infrapilot-bench-server-', execArgv = [] } = options;
+  const { heartbeatIntervalSeconds = 10, databaseUrl, dataDirPrefix = 'infrapilot-bench-server-', execArgv = profileExecArgv('server') } = options;
   const child = fork(here, ['--child', JSON.stringify({ heartbeatIntervalSeconds, databaseUrl, dataDirPrefix })], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv,
+    execArgv: [...SERVER_NODE_FLAGS, ...execArgv],
   });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const ready = await new Promise((resolve, reject) => {
     child.once('message', (message) => (message.error ? reject(new Error(`bench server: ${message.error}`)) : resolve(message)));
     child.once('exit', (code, signal) => reject(new Error(`bench server exited before it was ready (${signal ?? code})`)));
   });
+  /** Sends { type, ...fields } to the server process; resolves with its answer of the same type. */
+  const ask = (type, fields = {}) =>
+    new Promise((resolve) => {
+      const onMessage = (message) => {
+        if (message?.type !== type) return;
+        child.off('message', onMessage);
+        resolve(message);
+      };
+      child.on('message', onMessage);
+      child.send({ type, ...fields });
+    });
   let stopping;
   return {
     url: ready.url,
     grpcPort: ready.grpcPort,
     pid: child.pid,
+    /**
+     * { loopDelay: { p50Ms, p99Ms, maxMs } since the previous call, memory: process.memoryUsage()
+     * (heapUsed after a full GC with `fullGc` when started with --expose-gc) }. Call once,
+     * without fullGc, to start a window.
+     */
+    stats: ({ fullGc = false } = {}) => ask('stats', { fullGc }).then((answer) => answer.stats),
+    /** Writes a V8 heap snapshot of the server to `path`; resolves with the path. */
+    heapSnapshot: (path) => ask('heap-snapshot', { path }).then((answer) => answer.path),
+    /** Starts sampling the server's allocations (bench/profile-summary.mjs reads the result). */
+    startAllocationSampling: () => ask('allocations-start'),
+    /** Stops sampling and writes the sampled allocations to `path` (a .heapprofile). */
+    stopAllocationSampling: (path) => ask('allocations-stop', { path }).then((answer) => answer.path),
     stop() {
       stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {
@@ -120,6 +149,9 @@ async function child(options) {
     process.exit(1);
   }
   const { server, dataDir } = started;
+  let inspector;
+  const loopDelays = monitorEventLoopDelay({ resolution: 10 });
+  loopDelays.enable();
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -131,7 +163,39 @@ async function child(options) {
       process.exit(0);
     }
   };
-  process.on('message', (message) => message?.type === 'stop' && void stop());
+  process.on('message', (message) => {
+    if (message?.type === 'stop') void stop();
+    // Every allocation sampled between start and stop, also those collected since (unlike
+    // --heap-prof, which keeps only what is still alive): where the garbage comes from.
+    if (message?.type === 'allocations-start') {
+      inspector ??= new Session();
+      inspector.connect();
+      inspector.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }, () =>
+        process.send({ type: 'allocations-start' }),
+      );
+    }
+    if (message?.type === 'allocations-stop') {
+      inspector.post('HeapProfiler.stopSampling', (error, result) => {
+        if (!error) writeFileSync(message.path, JSON.stringify(result.profile));
+        inspector.disconnect();
+        process.send({ type: 'allocations-stop', path: error ? `failed: ${error.message}` : message.path });
+      });
+    }
+    if (message?.type === 'heap-snapshot') {
+      process.send({ type: 'heap-snapshot', path: writeHeapSnapshot(message.path) });
+    }
+    if (message?.type === 'stats') {
+      // Event-loop delay since the previous call: how long a ready callback waited.
+      const loopDelay = { p50Ms: loopDelays.percentile(50) / 1e6, p99Ms: loopDelays.percentile(99) / 1e6, maxMs: loopDelays.max / 1e6 };
+      // The JS heap after a full collection (when asked, and the process runs with
+      // --expose-gc): what the live objects hold, apart from native memory (TLS, HTTP/2,
+      // SQLite). Never at the start of a window: a full collection stalls the server.
+      if (message.fullGc) globalThis.gc?.();
+      loopDelays.reset();
+      const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+      process.send({ type: 'stats', stats: { loopDelay, memory: { rss, heapUsed, heapTotal, external, afterFullGc: message.fullGc === true && typeof globalThis.gc === 'function' } } });
+    }
+  });
   process.on('disconnect', () => void stop());
   process.on('SIGTERM', () => void stop());
   process.send({ url: server.url, grpcPort: server.grpcPort });

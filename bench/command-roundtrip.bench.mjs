@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fixed, percentiles, round } from './lib/stats.mjs';
 import { sampleProcess } from './lib/process-usage.mjs';
+import { profileExecArgv } from './lib/profiling.mjs';
 
 export const title = 'Command round trip: POST /agents/:id/ping through the API to one real agent and back, concurrency 1 and 64 (SQLite)';
 
@@ -40,7 +41,7 @@ async function startAgentProcess(enrollment) {
 
 function startChild(role, input) {
   return new Promise((resolve, reject) => {
-    const child = fork(here, ['--child', role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(here, ['--child', role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: profileExecArgv(role) });
     const onExit = (code, signal) => reject(new Error(`the ${role} process exited (${signal ?? code}) before it was ready`));
     child.once('exit', onExit);
     child.once('error', reject);

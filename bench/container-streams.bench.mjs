@@ -7,14 +7,14 @@
 //   Log streaming, flat out: a container prints LINES numbered lines as fast as it can
 //   (busybox seq); the reader follows GET …/logs/stream and checks every number arrives
 //   once and in order. Lines/s from the first line's arrival to the last — LINES is large
-//   enough that this spans several seconds (≈10 s through InfraPilot; about a third of
+//   enough that this spans several seconds (≈10 s through InfraPilot; a tenth of
 //   that with --quick). Reference: the same workload followed straight from the Docker
 //   socket with dockerode in the child, and the ratio of the two rates.
 //   Log latency, at the goal's rate: flat out, the printer outruns every follower and the
 //   latency is only the backlog, which grows with LINES. So latency (arrival − Docker's
 //   timestamp of the line; both clocks are this machine's) is measured on a second
 //   printer paced at 50 000 lines/s — 1 000 lines every 20 ms, kept on schedule against
-//   /proc/uptime — for PACED_LINES lines (10 s; 3 s with --quick), through InfraPilot and
+//   /proc/uptime — for PACED_LINES lines (10 s; 1 s with --quick), through InfraPilot and
 //   from the Docker socket. The flat-out latency is reported too, labelled saturated.
 //   Every printer waits, printing "0" every 100 ms, until the reader has seen a line and
 //   the bench touches /tmp/go in it: no line is printed before the reader follows.
@@ -342,9 +342,9 @@ function keyRow(label, figures) {
 
 /** @param {{ quick?: boolean, references?: object }} [options] */
 export async function run({ quick = false } = {}) {
-  const LINES = Number(process.env.LINES ?? (quick ? 200_000 : 600_000));
-  const PACED_LINES = Number(process.env.PACED_LINES ?? (quick ? 150_000 : 500_000));
-  const KEYS = Number(process.env.KEYS ?? (quick ? 100 : 300));
+  const LINES = Number(process.env.LINES ?? (quick ? 60_000 : 600_000));
+  const PACED_LINES = Number(process.env.PACED_LINES ?? (quick ? 50_000 : 500_000));
+  const KEYS = Number(process.env.KEYS ?? (quick ? 50 : 300));
   const { server, dataDir } = await startBenchServer('infrapilot-bench-streams-');
   const stateDir = mkdtempSync(join(tmpdir(), 'infrapilot-bench-agent-'));
   const suffix = Math.random().toString(36).slice(2, 8);

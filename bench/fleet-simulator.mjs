@@ -15,8 +15,10 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { profileExecArgv } from './lib/profiling.mjs';
 import { AgentRuntime, joinControlPlane } from '../packages/agent/dist/index.js';
 import { InfraPilotClient } from '../packages/client/dist/index.js';
 
@@ -336,11 +338,16 @@ export async function createFleet(options) {
     /** Times every heartbeat acknowledged in the next `durationMs`; returns the raw latencies and the counters. */
     async measure(durationMs) {
       Object.assign(window, { on: true, latencies: [], refused: 0, missed: 0, disconnects: 0, reconnects: 0, warnings: 0, lastWarning: undefined });
+      // The acks are timed on this event loop: its own delays show up in them.
+      const delays = monitorEventLoopDelay({ resolution: 10 });
+      delays.enable();
       await new Promise((resolve) => setTimeout(resolve, durationMs));
+      delays.disable();
       window.on = false;
+      const loopDelay = { p50Ms: delays.percentile(50) / 1e6, p99Ms: delays.percentile(99) / 1e6, maxMs: delays.max / 1e6 };
       const connected = members.filter((member) => member.runtime?.connected).length;
       const { latencies, refused, missed, disconnects, reconnects, warnings, lastWarning } = window;
-      return { latencies, refused, missed, disconnects, reconnects, warnings, lastWarning, connected, size: members.length, rssMiB: rssMiB() };
+      return { latencies, refused, missed, disconnects, reconnects, warnings, lastWarning, connected, size: members.length, rssMiB: rssMiB(), loopDelay };
     },
     async stop() {
       await Promise.all(members.map((member) => member.runtime?.stop()));
@@ -356,7 +363,7 @@ const here = fileURLToPath(import.meta.url);
  * { pid, grow(count, growOptions), measure(durationMs), stop() } over IPC. stop() stops the
  * agents and ends the child; the child also ends if this process goes away.
  */
-export async function startSimulatorProcess(options, { execArgv = ['--max-old-space-size=8192'] } = {}) {
+export async function startSimulatorProcess(options, { execArgv = ['--max-old-space-size=8192', ...profileExecArgv('simulator')] } = {}) {
   const child = fork(here, ['--worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const pending = new Map();

@@ -2,7 +2,7 @@
 // on the same machine: what the frameworks InfraPilot is built on do with nothing of
 // InfraPilot in them.
 //   (a) a bare Fastify app, one GET /hello → {"hello":"world"}, in a child process, loaded
-//       by autocannon from another (bench/lib/load.mjs): 10 connections, 10 s (3 s quick),
+//       by autocannon from another (bench/lib/load.mjs): 10 connections, 10 s (2 s quick),
 //       after a 1 s warm-up — the same load the API throughput scenario puts on GET /agents;
 //   (b) a bare @connectrpc/connect-node server over HTTP/2 (h2c on loopback, no TLS) in a
 //       child process, implementing the agent protocol's AgentService with only Heartbeat
@@ -18,10 +18,10 @@ import { percentiles, round } from './lib/stats.mjs';
 const here = fileURLToPath(import.meta.url);
 
 /** The load the API throughput scenario uses too, so the ratio compares like with like. */
-export const HTTP_LOAD = { connections: 10, durationSeconds: 10, quickDurationSeconds: 3, warmUpSeconds: 1 };
+export const HTTP_LOAD = { connections: 10, durationSeconds: 10, quickDurationSeconds: 2, warmUpSeconds: 1 };
 /** Heartbeat calls per concurrency (after WARM_UP_CALLS not counted). */
 const CONNECT_CALLS = { 1: 3_000, 64: 20_000 };
-const CONNECT_CALLS_QUICK = { 1: 1_000, 64: 5_000 };
+const CONNECT_CALLS_QUICK = { 1: 500, 64: 3_000 };
 const WARM_UP_CALLS = 500;
 
 /**
@@ -40,6 +40,15 @@ async function fastifyChild() {
   const { default: Fastify } = await import('fastify');
   const app = Fastify({ logger: false });
   app.get('/hello', async () => ({ hello: 'world' }));
+  // GET /bytes: a body the parent hands over (the API throughput scenario's GET /agents
+  // reply), sent as it is: the same bytes on the wire with no work behind them.
+  let bytes = Buffer.alloc(0);
+  process.on('message', (message) => {
+    if (typeof message?.bytes !== 'string') return;
+    bytes = Buffer.from(message.bytes, 'base64');
+    process.send({ bytesStored: bytes.length });
+  });
+  app.get('/bytes', async (_request, reply) => reply.type('application/json; charset=utf-8').send(bytes));
   await app.listen({ host: '127.0.0.1', port: 0 });
   process.send({ port: app.server.address().port });
   process.once('disconnect', () => void app.close().finally(() => process.exit(0)));
@@ -75,7 +84,7 @@ function startChild(flag) {
     clearTimeout(timer);
   };
   return new Promise((resolve, reject) => {
-    child.once('message', ({ port }) => resolve({ port, pid: child.pid, stop }));
+    child.once('message', ({ port }) => resolve({ port, pid: child.pid, child, stop }));
     child.once('error', reject);
     child.once('exit', (code, signal) => reject(new Error(`the reference server (${flag}) exited (${signal ?? code}) before listening`)));
   });
@@ -98,6 +107,18 @@ async function measureFastify(quick) {
   } finally {
     await server.stop();
   }
+}
+
+/**
+ * A bare Fastify app (the reference's) answering GET <url> with `body` from memory: what
+ * sending the same bytes costs with nothing computed. Resolves with { url, pid, stop() }.
+ */
+export async function startFastifyServingBytes(body) {
+  const server = await startChild('--fastify-child');
+  const stored = new Promise((resolve) => server.child.once('message', resolve));
+  server.child.send({ bytes: Buffer.from(body).toString('base64') });
+  await stored;
+  return { url: `http://127.0.0.1:${server.port}/bytes`, pid: server.pid, stop: server.stop };
 }
 
 /** `calls` Heartbeat calls, `concurrency` at a time: per-call latencies and calls/s. */

@@ -9,6 +9,9 @@
 // not met does not fail the run.
 //   --quick       the short variant of every scenario (a smoke run)
 //   --list        the scenarios and their titles, nothing run
+//   --cpu-prof    CPU profiles of every scenario process and the servers, agents and fleet
+//                 simulators it starts, in bench/results/<timestamp>-profiles/ (see
+//                 bench/lib/profiling.mjs; summarise one with bench/profile-summary.mjs)
 //   name...       only the scenarios whose file name starts with one of these
 // BENCH_SCENARIO_TIMEOUT_MINUTES (default 60, 15 with --quick) bounds each scenario.
 import { fork } from 'node:child_process';
@@ -17,6 +20,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { machineInfo } from './lib/machine.mjs';
+import { profileExecArgv } from './lib/profiling.mjs';
 import { fixed } from './lib/stats.mjs';
 import { measureReferences, referenceRows } from './references.mjs';
 
@@ -93,7 +97,12 @@ function stopScenariosOnSignals() {
  */
 function runScenario(file, { quick, references, timeoutMinutes }) {
   return new Promise((resolve) => {
-    const scenario = fork(self, ['--scenario', file], { cwd: join(here, '..'), detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const scenario = fork(self, ['--scenario', file], {
+      cwd: join(here, '..'),
+      detached: true,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: profileExecArgv(`scenario-${file.slice(0, -SUFFIX.length)}`),
+    });
     running.add(scenario.pid);
     let answer;
     let settled = false;
@@ -147,7 +156,12 @@ function goalRows(scenarios) {
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { quick: { type: 'boolean', default: false }, list: { type: 'boolean', default: false }, scenario: { type: 'string' } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      list: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
+      scenario: { type: 'string' },
+    },
   });
   if (values.scenario) return child(values.scenario);
   stopScenariosOnSignals();
@@ -171,6 +185,13 @@ async function main() {
   const quick = values.quick;
   const timeoutMinutes = Number(process.env.BENCH_SCENARIO_TIMEOUT_MINUTES) || (quick ? 15 : 60);
   const startedAt = new Date();
+  // The ISO timestamp with the colons made dashes, so the name is valid everywhere.
+  const runName = `${startedAt.toISOString().replaceAll(':', '-')}${quick ? '-quick' : ''}`;
+  const resultsDir = join(here, 'results');
+  if (values['cpu-prof']) {
+    process.env.BENCH_CPU_PROFILE_DIR = join(resultsDir, `${runName}-profiles`);
+    console.log(`CPU profiles: ${relative(process.cwd(), process.env.BENCH_CPU_PROFILE_DIR)}/<scenario or role>/`);
+  }
   const machine = machineInfo();
   console.log(`InfraPilot benchmarks${quick ? ' (quick)' : ''}: ${files.map((file) => file.slice(0, -SUFFIX.length)).join(', ')}`);
   console.log(`${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, ${machine.kernel}, Node ${machine.node}`);
@@ -225,10 +246,8 @@ async function main() {
     ...(referencesError ? { referencesError } : {}),
     scenarios,
   };
-  const resultsDir = join(here, 'results');
   mkdirSync(resultsDir, { recursive: true });
-  // The ISO timestamp with the colons made dashes, so the name is valid everywhere.
-  const path = join(resultsDir, `${startedAt.toISOString().replaceAll(':', '-')}${quick ? '-quick' : ''}.json`);
+  const path = join(resultsDir, `${runName}.json`);
   writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
   const minutes = (finishedAt - startedAt) / 60_000;
   console.log(`\nResults: ${relative(process.cwd(), path) || path} (${minutes.toFixed(1)} min)`);

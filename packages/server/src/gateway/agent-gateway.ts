@@ -74,6 +74,22 @@ export interface AgentGateway {
   close(): Promise<void>;
 }
 
+/**
+ * One answer per HTTP/2 session: its TLS peer cannot change (HTTP/2 forbids
+ * renegotiation), and getPeerCertificate() builds a whole object from the DER on every
+ * call, the costliest step of a heartbeat before this cache (docs/benchmarks.md).
+ */
+const peerCertificatesBySession = new WeakMap<object, PeerCertificate>();
+
+function peerCertificateOfRequest(request: http2.Http2ServerRequest): PeerCertificate {
+  const session = request.stream.session;
+  const cached = session ? peerCertificatesBySession.get(session) : undefined;
+  if (cached) return cached;
+  const peer = peerCertificateOf(request.socket as TLSSocket);
+  if (session) peerCertificatesBySession.set(session, peer);
+  return peer;
+}
+
 function peerCertificateOf(socket: TLSSocket): PeerCertificate {
   const certificate = socket.getPeerCertificate?.();
   const raw = certificate && 'raw' in certificate ? certificate.raw : undefined;
@@ -269,7 +285,7 @@ export async function startAgentGateway(options: AgentGatewayOptions): Promise<A
     grpcWeb: false,
     readMaxBytes: GATEWAY_READ_MAX_BYTES,
     interceptors: [options.metrics.countCalls, toGrpcStatus, requireAgentCertificate],
-    contextValues: (request) => createContextValues().set(peerKey, peerCertificateOf(request.socket as TLSSocket)),
+    contextValues: (request) => createContextValues().set(peerKey, peerCertificateOfRequest(request as http2.Http2ServerRequest)),
   });
 
   const server = http2.createSecureServer(

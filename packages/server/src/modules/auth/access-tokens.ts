@@ -21,10 +21,14 @@ export interface AccessClaims {
  * `alg: none` and algorithm-confusion tokens fail verification.
  */
 export class AccessTokens {
-  private readonly key: Uint8Array;
+  /**
+   * Imported once: handing jose the raw bytes made it import an HMAC key on every
+   * request, half of what checking a token cost (docs/benchmarks.md).
+   */
+  private readonly key: Promise<CryptoKey>;
 
   constructor(masterKey: Buffer, private readonly now: () => Date) {
-    this.key = new Uint8Array(deriveKey(masterKey, 'jwt'));
+    this.key = crypto.subtle.importKey('raw', new Uint8Array(deriveKey(masterKey, 'jwt')), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   }
 
   signAccess(claims: Omit<AccessClaims, 'expiresAtMs'>): Promise<string> {
@@ -56,12 +60,12 @@ export class AccessTokens {
       .setAudience(AUDIENCE)
       .setIssuedAt(issuedAt)
       .setExpirationTime(issuedAt + lifetimeSeconds)
-      .sign(this.key);
+      .sign(await this.key);
   }
 
   private async verify(token: string, purpose: TokenPurpose): Promise<(Record<string, unknown> & { sub: string }) | null> {
     try {
-      const { payload } = await jwtVerify(token, this.key, {
+      const { payload } = await jwtVerify(token, await this.key, {
         algorithms: ['HS256'],
         issuer: ISSUER,
         audience: AUDIENCE,
