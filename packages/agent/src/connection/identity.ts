@@ -1,36 +1,17 @@
-// @peculiar/x509 resolves its services through tsyringe, which needs this polyfill loaded first.
-import 'reflect-metadata';
-import { X509Certificate, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { X509Certificate } from 'node:crypto';
+import type { KeyAndRequest } from './certificate-request.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+export type { KeyAndRequest } from './certificate-request.js';
 
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-
-/** A key pair made on this host and the CSR that asks the control plane to certify it. */
-export interface KeyAndRequest {
-  /** PKCS#8 PEM; it never leaves the host. */
-  keyPem: string;
-  /** DER PKCS#10, sent in Register or RenewCertificate. */
-  certificateRequest: Uint8Array;
-}
-
-function toPem(label: string, der: ArrayBuffer): string {
-  const base64 = Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n');
-  return `-----BEGIN ${label}-----\n${base64}-----END ${label}-----\n`;
-}
-
-/** Generates an ECDSA P-256 key pair and a CSR for it. The server picks the subject. */
+/**
+ * Generates an ECDSA P-256 key pair and a CSR for it. The server picks the subject.
+ * The CSR code (@peculiar/x509 with tsyringe and reflect-metadata) is loaded on the first
+ * call: only joining and renewing need it, and loaded at start it kept several MiB
+ * resident in every idle agent (docs/benchmarks.md, agent footprint).
+ */
 export async function createKeyAndRequest(commonName: string): Promise<KeyAndRequest> {
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const request = await x509.Pkcs10CertificateRequestGenerator.create({
-    // The CN is only a hint for humans reading logs; the server sets CN = agent id.
-    name: `CN=${commonName.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'agent'}`,
-    keys,
-    signingAlgorithm: ALGORITHM,
-  });
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as webcrypto.CryptoKey);
-  return { keyPem: toPem('PRIVATE KEY', pkcs8), certificateRequest: new Uint8Array(request.rawData) };
+  const { createKeyAndRequestNow } = await import('./certificate-request.js');
+  return createKeyAndRequestNow(commonName);
 }
 
 /** When a certificate was issued and when it expires. */
