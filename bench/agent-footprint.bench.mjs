@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { sampleProcess } from './lib/process-usage.mjs';
-import { profileExecArgv } from './lib/profiling.mjs';
+import { nodeFlagsFrom, profileExecArgv } from './lib/profiling.mjs';
 import { fixed, round } from './lib/stats.mjs';
 
 export const title = 'Agent footprint: bundle size, and RSS and CPU of a real agent (docker capability on) idle at a 10 s heartbeat';
@@ -28,8 +28,8 @@ export const title = 'Agent footprint: bundle size, and RSS and CPU of a real ag
 const here = fileURLToPath(import.meta.url);
 const root = join(dirname(here), '..');
 const BUNDLE = join(root, 'packages', 'agent', 'dist', 'agent.bundle.js');
-/** Extra Node flags for the agent (BENCH_AGENT_NODE_FLAGS, space-separated), to try memory settings. */
-const AGENT_NODE_FLAGS = (process.env.BENCH_AGENT_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+/** Extra Node flags for the agent (BENCH_AGENT_NODE_FLAGS), to try memory settings. */
+const AGENT_NODE_FLAGS = nodeFlagsFrom('BENCH_AGENT_NODE_FLAGS');
 const EMAIL = 'bench@example.com';
 const PASSWORD = 'bench password that is long enough';
 const HEARTBEAT_SECONDS = 10;

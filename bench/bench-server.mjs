@@ -14,7 +14,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../packages/server/dist/index.js';
-import { profileExecArgv } from './lib/profiling.mjs';
+import { loopDelayFigures, nodeFlagsFrom, profileExecArgv } from './lib/profiling.mjs';
 
 export const BENCH_EMAIL = 'bench@example.com';
 export const BENCH_PASSWORD = 'bench password that is long enough';
@@ -22,8 +22,8 @@ export const BENCH_PASSWORD = 'bench password that is long enough';
 export const BENCH_POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const here = fileURLToPath(import.meta.url);
-/** Extra Node flags for server processes (BENCH_SERVER_NODE_FLAGS, space-separated), to try V8 settings. */
-const SERVER_NODE_FLAGS = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+/** Extra Node flags for server processes (BENCH_SERVER_NODE_FLAGS), to try V8 settings. */
+const SERVER_NODE_FLAGS = nodeFlagsFrom('BENCH_SERVER_NODE_FLAGS');
 
 /**
  * Starts the bench's server in this process; returns it with its data dir (the caller
@@ -186,7 +186,7 @@ async function child(options) {
     }
     if (message?.type === 'stats') {
       // Event-loop delay since the previous call: how long a ready callback waited.
-      const loopDelay = { p50Ms: loopDelays.percentile(50) / 1e6, p99Ms: loopDelays.percentile(99) / 1e6, maxMs: loopDelays.max / 1e6 };
+      const loopDelay = loopDelayFigures(loopDelays);
       // The JS heap after a full collection (when asked, and the process runs with
       // --expose-gc): what the live objects hold, apart from native memory (TLS, HTTP/2,
       // SQLite). Never at the start of a window: a full collection stalls the server.

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { profileExecArgv } from './lib/profiling.mjs';
+import { loopDelayFigures, profileExecArgv } from './lib/profiling.mjs';
 import { AgentRuntime, joinControlPlane } from '../packages/agent/dist/index.js';
 import { InfraPilotClient } from '../packages/client/dist/index.js';
 
@@ -344,7 +344,7 @@ export async function createFleet(options) {
       await new Promise((resolve) => setTimeout(resolve, durationMs));
       delays.disable();
       window.on = false;
-      const loopDelay = { p50Ms: delays.percentile(50) / 1e6, p99Ms: delays.percentile(99) / 1e6, maxMs: delays.max / 1e6 };
+      const loopDelay = loopDelayFigures(delays);
       const connected = members.filter((member) => member.runtime?.connected).length;
       const { latencies, refused, missed, disconnects, reconnects, warnings, lastWarning } = window;
       return { latencies, refused, missed, disconnects, reconnects, warnings, lastWarning, connected, size: members.length, rssMiB: rssMiB(), loopDelay };
